@@ -1,0 +1,192 @@
+// The runtime-facing types: what a Nexla-style runtime sees of this plugin (DESIGN.md §3).
+import type { LimiterRegistry } from './http/limiter';
+import type { FieldProblem } from './errors';
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface HttpOptions {
+  /** Per-attempt deadline in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Deadline of the authenticate() probe (default 10 s). */
+  probeTimeoutMs?: number;
+  /** Largest response body accepted, decompressed (default 50 MB). */
+  maxContentLength?: number;
+  /** Retries after the first attempt (default 8). */
+  maxRetries?: number;
+  /** Base of the exponential backoff for 5xx/timeouts/resets (default 500 ms). */
+  backoffBaseMs?: number;
+  /** Cap of a single backoff wait (default 60 s). */
+  backoffMaxMs?: number;
+}
+
+export interface RateLimitOptions {
+  /** Bucket size of incident.io's token bucket for one key (default 1200). */
+  burst?: number;
+  /** Refill per second of that bucket (default 20). */
+  refillPerSecond?: number;
+  /** Share of the budget this process may use, 0 < share <= 1 (default 0.9). */
+  share?: number;
+  /** Requests in flight per key (default 16). */
+  maxConcurrent?: number;
+}
+
+/** Injected by the runtime; every field is optional and defaults to something safe. */
+export interface ConnectorContext {
+  logger?: Logger;
+  limiters?: LimiterRegistry;
+  clock?: Clock;
+  http?: HttpOptions;
+  rateLimit?: RateLimitOptions;
+  signal?: AbortSignal;
+  /** The connector's own user agent suffix, e.g. the runtime's name. */
+  userAgent?: string;
+}
+
+export interface Credential {
+  api_key: string;
+  base_url: string;
+}
+
+export interface Identity {
+  name: string;
+  roles: string[];
+  teamRoles: string[];
+  teams: Array<{ id: string; name: string }>;
+  dashboardUrl: string;
+}
+
+export type ProbeFailure = 'invalid_key' | 'forbidden' | 'unreachable' | 'rate_limited' | 'config';
+
+export type ProbeResult =
+  | { ok: true; identity: Identity; warnings: string[] }
+  | {
+      ok: false;
+      failure: ProbeFailure;
+      message: string;
+      retryable: boolean;
+      requestId?: string;
+      retryAfterMs?: number;
+      problems?: FieldProblem[];
+    };
+
+export interface ProbeOptions {
+  /** What the credential is about to be used for, so the probe can warn about missing roles. */
+  destination?: { action: string };
+  source?: { streams?: string[] };
+}
+
+export type SyncMode = 'full_refresh' | 'incremental';
+
+export interface StreamDescriptor {
+  name: string;
+  description: string;
+  jsonSchema: Record<string, unknown>;
+  primaryKey: string[][];
+  cursorField?: string[];
+  supportedSyncModes: SyncMode[];
+  /** Set when this key cannot read the stream (from its roles); the reason says which role it needs. */
+  unavailable?: { reason: string };
+}
+
+export type StreamState = Record<string, unknown>;
+
+export interface StreamRequest {
+  name: string;
+  syncMode?: SyncMode;
+}
+
+export interface ReadRequest {
+  streams: Array<string | StreamRequest>;
+  /** Per-stream state as emitted by an earlier read (the `state` of the last state message per stream). */
+  state?: Record<string, StreamState>;
+  signal?: AbortSignal;
+  /** Stop after this many records per stream (for previews); state is still emitted. */
+  limit?: number;
+}
+
+export type SourceMessage =
+  | { type: 'record'; stream: string; data: Record<string, unknown> }
+  | { type: 'state'; stream: string; state: StreamState }
+  | {
+      type: 'stream_status';
+      stream: string;
+      status: 'started' | 'complete' | 'incomplete';
+      records?: number;
+      pages?: number;
+      error?: { failureType: string; message: string; requestId?: string };
+    }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+
+export interface SourceAdapter {
+  discover(): Promise<StreamDescriptor[]>;
+  read(request: ReadRequest): AsyncIterable<SourceMessage>;
+  sample?(stream: string, n: number): Promise<Record<string, unknown>[]>;
+}
+
+export type WriteResult =
+  | { type: 'result'; index: number; status: 'ok'; id: string; outcome: 'created' | 'updated' | 'unchanged' | 'existing' }
+  | { type: 'result'; index: number; status: 'rejected'; problems: FieldProblem[]; message: string }
+  | {
+      type: 'result';
+      index: number;
+      status: 'failed';
+      message: string;
+      failureType: string;
+      httpStatus?: number;
+      code?: string;
+      requestId?: string;
+    };
+
+export interface WriteOptions {
+  signal?: AbortSignal;
+  dryRun?: boolean;
+}
+
+export interface DestinationAdapter {
+  write(records: AsyncIterable<unknown> | Iterable<unknown>, opts?: WriteOptions): AsyncIterable<WriteResult>;
+}
+
+export interface ManifestStream {
+  name: string;
+  schema: string;
+  primaryKey: string[][];
+  cursorField?: string[];
+  syncModes: SyncMode[];
+}
+
+export interface ManifestAction {
+  name: string;
+  input: string;
+  idempotency: string;
+}
+
+export interface ConnectorManifest {
+  id: string;
+  name: string;
+  version: string;
+  entry: string;
+  credentialTypes: Array<{ id: string; schema: string }>;
+  source: { configSchema: string; streams: ManifestStream[] };
+  destination: { configSchema: string; actions: ManifestAction[] };
+  rateLimits: Record<string, unknown>;
+  allowedHosts: string[];
+  [key: string]: unknown;
+}
+
+export interface ConnectorPlugin {
+  manifest: ConnectorManifest;
+  validateCredential(input: unknown): Credential;
+  authenticate(credential: Credential, ctx?: ConnectorContext, opts?: ProbeOptions): Promise<ProbeResult>;
+  createSource(credential: Credential, config: unknown, ctx?: ConnectorContext): SourceAdapter;
+  createDestination(credential: Credential, config: unknown, ctx?: ConnectorContext): DestinationAdapter;
+}

@@ -1,0 +1,316 @@
+// The HTTP boundary: one axios instance per credential, a per-attempt deadline, our own retry loop
+// outside the limiter, and sanitized errors. Nothing axios throws ever leaves this file: an AxiosError
+// carries the Authorization header in its config and request (libraries.md §2.1).
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosInstance, AxiosResponse, isAxiosError } from 'axios';
+import type { ConnectorContext, Credential, Logger } from '../contract';
+import { ApiError, ApiErrorDetail, CancelledError, ConnectorError, TransportError } from '../errors';
+import { sleep } from '../util/clock';
+import { KeyLimiter, processLimiterRegistry } from './limiter';
+import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
+import { describeForbidden } from './permissions';
+
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | Array<string | number> | undefined>;
+  body?: unknown;
+  /** Route label for learned limits and messages, e.g. "GET /v2/incidents". */
+  route?: string;
+  /** A POST that is safe to repeat (idempotency key, upsert). GET/PUT/DELETE always are. */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+  /** Overrides for this call only (the probe uses a shorter deadline and no retries). */
+  timeoutMs?: number;
+  maxRetries?: number;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  data: T;
+  requestId?: string;
+}
+
+const DEFAULTS = {
+  timeoutMs: 30_000,
+  maxContentLength: 50 * 1024 * 1024,
+  maxRetries: 8,
+  backoffBaseMs: 500,
+  backoffMaxMs: 60_000,
+};
+
+const USER_AGENT = 'incident-io-connector/0.1 (+https://github.com/incident-io-connector)';
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Encodes incident.io's bracket filters: {status_category: {one_of: [a,b]}} is passed pre-flattened. */
+export function encodeQuery(query: RequestOptions['query']): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined) continue;
+    for (const item of Array.isArray(v) ? v : [v]) {
+      parts.push(`${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(String(item))}`);
+    }
+  }
+  return parts.join('&');
+}
+
+export class IncidentIoClient {
+  readonly limiter: KeyLimiter;
+  private readonly axios: AxiosInstance;
+  private readonly agent: http.Agent;
+  private readonly opts: typeof DEFAULTS;
+  private readonly logger: Logger;
+  private readonly signal?: AbortSignal;
+
+  constructor(credential: Credential, ctx: ConnectorContext = {}) {
+    this.opts = { ...DEFAULTS, ...stripUndefined(ctx.http ?? {}) };
+    this.logger = ctx.logger ?? silentLogger;
+    this.signal = ctx.signal;
+    const registry = ctx.limiters ?? processLimiterRegistry();
+    this.limiter = registry.forKey(credential.api_key, ctx.rateLimit);
+    const isHttps = credential.base_url.startsWith('https:');
+    const agentOpts = { keepAlive: true, maxSockets: 64, maxFreeSockets: 32, scheduling: 'lifo' as const };
+    this.agent = isHttps ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+    this.axios = axios.create({
+      baseURL: credential.base_url,
+      headers: {
+        Authorization: `Bearer ${credential.api_key}`,
+        Accept: 'application/json',
+        'User-Agent': ctx.userAgent ? `${USER_AGENT} ${ctx.userAgent}` : USER_AGENT,
+      },
+      // Never follow a redirect: it could carry the Authorization header to another origin.
+      maxRedirects: 0,
+      maxContentLength: this.opts.maxContentLength,
+      maxBodyLength: this.opts.maxContentLength,
+      // We parse JSON ourselves so that an HTML page or a cut body is a clear error, not a string.
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      httpAgent: isHttps ? undefined : this.agent,
+      httpsAgent: isHttps ? this.agent : undefined,
+      proxy: false,
+    });
+  }
+
+  async get<T>(path: string, query?: RequestOptions['query'], extra: Partial<RequestOptions> = {}) {
+    return this.request<T>({ method: 'GET', path, query, ...extra });
+  }
+
+  async request<T>(req: RequestOptions): Promise<ApiResponse<T>> {
+    const route = req.route ?? `${req.method} ${req.path}`;
+    const maxRetries = req.maxRetries ?? this.opts.maxRetries;
+    const signal = combineSignals(this.signal, req.signal);
+    const safeToRepeat = req.method !== 'POST' || req.idempotent === true;
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw new CancelledError();
+      let response: AxiosResponse<string>;
+      try {
+        response = await this.limiter.run(route, () => this.send(req, signal), signal);
+      } catch (e) {
+        const err = this.transportError(e, req, signal);
+        // A refused connection never reached the server, so even a plain POST may be sent again.
+        const canRepeat = safeToRepeat || err.code === 'ECONNREFUSED';
+        if (!err.retryable || !canRepeat || attempt >= maxRetries) throw err;
+        const wait = this.backoff(attempt);
+        this.logger.warn(`${route}: ${err.message}; retrying in ${wait} ms (attempt ${attempt + 1})`);
+        await sleep(wait, signal);
+        continue;
+      }
+      this.limiter.observe(route, response.headers as Record<string, unknown>);
+      const status = response.status;
+      if (status >= 200 && status < 300) {
+        return { status, data: this.parseBody<T>(response, req), requestId: headerValue(response, 'x-request-id') };
+      }
+      const body = tryParse(response.data);
+      const err = this.apiError(status, body, response, req);
+      if (status === 429) {
+        const wait = err.retryAfterMs ?? this.backoff(attempt);
+        this.limiter.pause(wait);
+        if (attempt >= maxRetries) throw err;
+        this.logger.warn(`${route}: rate limited by incident.io; every request on this key waits ${wait} ms`);
+        continue; // the loop waits on the key's pause before the next attempt
+      }
+      if (err.retryable && safeToRepeat && attempt < maxRetries) {
+        const wait = this.backoff(attempt);
+        this.logger.warn(`${route}: ${err.message}; retrying in ${wait} ms (attempt ${attempt + 1})`);
+        await sleep(wait, signal);
+        continue;
+      }
+      throw err;
+    }
+  }
+
+  /** Releases sockets (the limiter stays: it belongs to the key, not to this client). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async send(req: RequestOptions, signal?: AbortSignal): Promise<AxiosResponse<string>> {
+    const timeout = AbortSignal.timeout(req.timeoutMs ?? this.opts.timeoutMs);
+    const qs = encodeQuery(req.query);
+    return this.axios.request<string>({
+      method: req.method,
+      url: qs ? `${req.path}?${qs}` : req.path,
+      data: req.body === undefined ? undefined : JSON.stringify(req.body),
+      headers: req.body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+  }
+
+  private backoff(attempt: number): number {
+    // Full jitter on an exponential base, capped.
+    const ceiling = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** attempt);
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  private parseBody<T>(response: AxiosResponse<string>, req: RequestOptions): T {
+    const raw = response.data;
+    if (response.status === 204 || raw === '' || raw === undefined) return undefined as T;
+    const parsed = tryParse(raw);
+    if (parsed === undefined || typeof parsed !== 'object') {
+      const type = headerValue(response, 'content-type') ?? 'unknown content type';
+      throw new TransportError(
+        `incident.io answered ${req.method} ${req.path} with a body that is not JSON (${type}); ` +
+          'this is usually a proxy or an outage page, try again later',
+        { method: req.method, path: req.path, code: 'bad_body', retryable: false, status: response.status }
+      );
+    }
+    return parsed as T;
+  }
+
+  private apiError(status: number, body: unknown, response: AxiosResponse, req: RequestOptions): ApiError {
+    const b = (body && typeof body === 'object' ? body : {}) as {
+      type?: string;
+      request_id?: string;
+      errors?: Array<{ code?: string; message?: string; source?: { field?: string } }>;
+    };
+    const errors: ApiErrorDetail[] = Array.isArray(b.errors)
+      ? b.errors.map((e) => ({
+          code: String(e.code ?? ''),
+          message: String(e.message ?? ''),
+          ...(e.source?.field ? { field: String(e.source.field) } : {}),
+        }))
+      : [];
+    const requestId = typeof b.request_id === 'string' ? b.request_id : headerValue(response, 'x-request-id');
+    const detail = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).filter(Boolean).join('; ');
+    const where = `${req.method} ${req.path}`;
+    const ref = requestId ? ` (request_id ${requestId})` : '';
+    const info = { method: req.method, path: req.path, status, type: b.type, errors, requestId };
+    if (status === 401) {
+      return new ApiError(
+        'auth',
+        `incident.io rejected the API key: it is invalid or revoked. Create a new key in incident.io (Settings → API keys) and update the credential${ref}`,
+        info
+      );
+    }
+    if (status === 403) {
+      return new ApiError('permission', `${describeForbidden(req.method, req.path)}${detail ? ` (${detail})` : ''}${ref}`, info);
+    }
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after')) ?? retryAfterFromBody(body);
+      return new ApiError('rate_limited', `incident.io rate limit reached on ${where}${ref}`, {
+        ...info,
+        retryAfterMs,
+        retryable: true,
+      });
+    }
+    if (status >= 500 || status === 408) {
+      return new ApiError('transient', `incident.io failed on ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`, {
+        ...info,
+        retryable: true,
+      });
+    }
+    if (status >= 300 && status < 400) {
+      return new ApiError(
+        'config',
+        `incident.io answered ${where} with a redirect (HTTP ${status}); check the base URL of the credential`,
+        info
+      );
+    }
+    if (status === 404) {
+      return new ApiError('config', `incident.io found nothing at ${where}${detail ? `: ${detail}` : ''}${ref}`, info);
+    }
+    return new ApiError(
+      status === 422 || status === 400 ? 'bad_record' : 'config',
+      `incident.io refused ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
+      info
+    );
+  }
+
+  private transportError(e: unknown, req: RequestOptions, signal?: AbortSignal): ConnectorError {
+    if (e instanceof ConnectorError) return e;
+    if (signal?.aborted) return new CancelledError();
+    const base = { method: req.method, path: req.path };
+    if (isAxiosError(e)) {
+      const code = e.code ?? 'UNKNOWN';
+      if (code === 'ERR_CANCELED') {
+        return new TransportError(`no answer from incident.io for ${req.method} ${req.path} within the deadline`, {
+          ...base,
+          code: 'deadline',
+          retryable: true,
+        });
+      }
+      if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(e.message)) {
+        return new TransportError(
+          `incident.io's answer to ${req.method} ${req.path} is larger than the ${this.opts.maxContentLength} byte limit`,
+          { ...base, code: 'too_large', retryable: false }
+        );
+      }
+      const permanent = code === 'ENOTFOUND' || code === 'ERR_INVALID_URL' || code === 'ERR_BAD_OPTION_VALUE';
+      return new TransportError(`could not reach incident.io for ${req.method} ${req.path}: ${describeCode(code)}`, {
+        ...base,
+        code,
+        retryable: !permanent,
+      });
+    }
+    return new TransportError(`request ${req.method} ${req.path} failed: ${e instanceof Error ? e.message : 'unknown error'}`, {
+      ...base,
+      code: 'UNKNOWN',
+      retryable: false,
+    });
+  }
+}
+
+function describeCode(code: string): string {
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the host name does not resolve';
+    case 'ECONNREFUSED':
+      return 'the connection was refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ERR_BAD_RESPONSE':
+      return 'the connection was reset or the answer was cut short';
+    case 'ETIMEDOUT':
+    case 'ECONNABORTED':
+      return 'the connection timed out';
+    default:
+      return `network error ${code}`;
+  }
+}
+
+function tryParse(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(response: AxiosResponse, name: string): string | undefined {
+  const v = (response.headers as Record<string, unknown>)[name];
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+function combineSignals(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {
+  if (a && b) return AbortSignal.any([a, b]);
+  return a ?? b;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

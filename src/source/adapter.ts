@@ -1,0 +1,140 @@
+// The source adapter a runtime drives: discover, read (records, a state after every page, a status per
+// stream) and sample. A stream that fails ends with an `incomplete` status; the others still run.
+import type {
+  ConnectorContext,
+  Credential,
+  ReadRequest,
+  SourceAdapter,
+  SourceMessage,
+  StreamDescriptor,
+  StreamRequest,
+} from '../contract';
+import { CancelledError, ConfigError, ConnectorError, toConnectorError } from '../errors';
+import { IncidentIoClient } from '../http/client';
+import { loadSchema } from '../validation';
+import { SourceConfig, validateSourceConfig } from './config';
+import { readStream } from './read-stream';
+import { findStream, STREAMS } from './streams';
+
+interface IdentityBody {
+  identity: { roles: string[]; team_roles?: string[] };
+}
+
+export class IncidentIoSource implements SourceAdapter {
+  private readonly config: SourceConfig;
+  private readonly client: IncidentIoClient;
+
+  constructor(
+    credential: Credential,
+    config: unknown,
+    private readonly ctx: ConnectorContext = {}
+  ) {
+    this.config = validateSourceConfig(config);
+    this.client = new IncidentIoClient(credential, ctx);
+  }
+
+  get limiter() {
+    return this.client.limiter;
+  }
+
+  async discover(): Promise<StreamDescriptor[]> {
+    // Spec: GET /v1/identity — the key's roles say which streams it can read.
+    const { data } = await this.client.get<IdentityBody>('/v1/identity');
+    const roles = new Set([...(data.identity.roles ?? []), ...(data.identity.team_roles ?? [])]);
+    return STREAMS.filter((s) => !this.config.streams || this.config.streams.includes(s.name)).map((s) => {
+      const d: StreamDescriptor = {
+        name: s.name,
+        description: s.description,
+        jsonSchema: loadSchema(`schemas/streams/${s.name}.json`),
+        primaryKey: s.primaryKey,
+        supportedSyncModes: s.syncModes,
+        ...(s.cursorField ? { cursorField: [s.cursorField] } : {}),
+      };
+      if (!s.readRoles.some((r) => roles.has(r))) {
+        d.unavailable = { reason: `the key has none of the roles that can read ${s.name}: ${s.readRoles.join(', ')}` };
+      }
+      return d;
+    });
+  }
+
+  async *read(request: ReadRequest): AsyncGenerator<SourceMessage> {
+    const wanted = this.resolveStreams(request.streams);
+    const signal = request.signal ?? this.ctx.signal;
+    let authFailure: ConnectorError | undefined;
+    for (const { def, syncMode } of wanted) {
+      if (signal?.aborted) throw new CancelledError();
+      if (authFailure) {
+        yield { type: 'stream_status', stream: def.name, status: 'incomplete', error: errorInfo(authFailure) };
+        continue;
+      }
+      yield { type: 'stream_status', stream: def.name, status: 'started' };
+      let records = 0;
+      let pages = 0;
+      try {
+        for await (const msg of readStream(def, this.client, {
+          syncMode,
+          state: request.state?.[def.name],
+          startDate: this.config.start_date,
+          lookbackMs: this.config.lookback_minutes * 60_000,
+          pageSize: this.config.page_sizes?.[def.name],
+          limit: request.limit,
+          signal,
+          onPage: (_r, p) => {
+            pages = p;
+          },
+        })) {
+          if (msg.type === 'record') records++;
+          yield msg;
+        }
+        yield { type: 'stream_status', stream: def.name, status: 'complete', records, pages };
+      } catch (e) {
+        const err = toConnectorError(e);
+        if (err instanceof CancelledError) throw err;
+        if (err.failureType === 'auth') authFailure = err;
+        this.ctx.logger?.error(`${def.name}: ${err.message}`);
+        yield { type: 'stream_status', stream: def.name, status: 'incomplete', records, pages, error: errorInfo(err) };
+      }
+    }
+  }
+
+  async sample(stream: string, n: number): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for await (const msg of this.read({ streams: [{ name: stream, syncMode: 'full_refresh' }], limit: n })) {
+      if (msg.type === 'record') out.push(msg.data);
+      if (msg.type === 'stream_status' && msg.status === 'incomplete' && msg.error) {
+        throw new ConnectorError(msg.error.failureType as ConnectorError['failureType'], msg.error.message, {
+          requestId: msg.error.requestId,
+        });
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private resolveStreams(requested: ReadRequest['streams']) {
+    const list = requested.length > 0 ? requested : (this.config.streams ?? STREAMS.map((s) => s.name));
+    const problems: Array<{ field: string; reason: string }> = [];
+    const out = list.flatMap((r, i) => {
+      const req: StreamRequest = typeof r === 'string' ? { name: r } : r;
+      const def = findStream(req.name);
+      if (!def) {
+        problems.push({ field: `/streams/${i}`, reason: `"${req.name}" is not a stream of this source` });
+        return [];
+      }
+      const syncMode = req.syncMode ?? (def.syncModes.includes('incremental') ? 'incremental' : 'full_refresh');
+      if (!def.syncModes.includes(syncMode)) {
+        problems.push({ field: `/streams/${i}/syncMode`, reason: `${def.name} supports ${def.syncModes.join(', ')}` });
+      }
+      return [{ def, syncMode }];
+    });
+    if (problems.length) throw new ConfigError('the read request', problems);
+    return out;
+  }
+}
+
+function errorInfo(err: ConnectorError) {
+  return { failureType: err.failureType, message: err.message, ...(err.requestId ? { requestId: err.requestId } : {}) };
+}

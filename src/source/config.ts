@@ -1,0 +1,31 @@
+import { ConfigError } from '../errors';
+import { toProblems, validatorFor } from '../validation';
+import { STREAMS } from './streams';
+
+export interface SourceConfig {
+  streams?: string[];
+  start_date?: string;
+  lookback_minutes: number;
+  page_sizes?: Record<string, number>;
+}
+
+export function validateSourceConfig(input: unknown): SourceConfig {
+  const validate = validatorFor('schemas/source-config.schema.json');
+  const copy = structuredClone(input ?? {}) as Record<string, unknown>;
+  const problems = validate(copy) ? [] : toProblems(validate.errors);
+  const known = new Set(STREAMS.map((s) => s.name));
+  if (Array.isArray(copy.streams)) {
+    copy.streams.forEach((s, i) => {
+      if (typeof s === 'string' && !known.has(s)) {
+        problems.push({ field: `/streams/${i}`, reason: `is not a stream of this source (known: ${[...known].join(', ')})` });
+      }
+    });
+  }
+  if (copy.page_sizes && typeof copy.page_sizes === 'object') {
+    for (const name of Object.keys(copy.page_sizes)) {
+      if (!known.has(name)) problems.push({ field: `/page_sizes/${name}`, reason: 'is not a stream of this source' });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError('the source config', problems);
+  return copy as unknown as SourceConfig;
+}

@@ -1,0 +1,73 @@
+// ajv instances, compiled once per schema (ajv caches by object identity, libraries.md §3), and the
+// translation of ajv errors into field problems that never echo the value (verbose stays off).
+import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FieldProblem } from './errors';
+
+/** Root of the package (schemas/, spec/ and the manifest live there), from src/ or dist/. */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..');
+
+function newAjv(opts: { useDefaults: boolean; allErrors: boolean }): Ajv2020 {
+  const ajv = new Ajv2020({ strict: true, allErrors: opts.allErrors, useDefaults: opts.useDefaults });
+  addFormats(ajv, { mode: 'fast' });
+  // Our annotation for secret fields (next to the standard writeOnly).
+  ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
+  return ajv;
+}
+
+/** Config, credential and action input: report everything, fill defaults. */
+export const configAjv = newAjv({ useDefaults: true, allErrors: true });
+/** Records from the API: never mutate them. */
+export const recordAjv = newAjv({ useDefaults: false, allErrors: false });
+
+const cache = new Map<string, ValidateFunction>();
+
+export function loadSchema(relPath: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, relPath), 'utf8')) as Record<string, unknown>;
+}
+
+/** Compiled validator of a schema file of this package, compiled once. */
+export function validatorFor(relPath: string, ajv: Ajv2020 = configAjv): ValidateFunction {
+  const id = `${ajv === configAjv ? 'c' : 'r'}:${relPath}`;
+  let v = cache.get(id);
+  if (!v) {
+    v = ajv.compile(loadSchema(relPath));
+    cache.set(id, v);
+  }
+  return v;
+}
+
+export function toProblems(errors: ErrorObject[] | null | undefined): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of errors ?? []) {
+    let field = e.instancePath || '';
+    let reason: string;
+    switch (e.keyword) {
+      case 'required':
+        field = `${field}/${(e.params as { missingProperty: string }).missingProperty}`;
+        reason = 'is required';
+        break;
+      case 'additionalProperties':
+        field = `${field}/${(e.params as { additionalProperty: string }).additionalProperty}`;
+        reason = 'is not a known field';
+        break;
+      case 'enum':
+        reason = `must be one of: ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}`;
+        break;
+      case 'pattern':
+        reason = 'has an invalid format (no spaces or line breaks allowed)';
+        break;
+      default:
+        reason = e.message ?? 'is invalid';
+    }
+    const k = `${field}|${reason}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push({ field: field || '/', reason });
+    }
+  }
+  return out;
+}

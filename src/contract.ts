@@ -134,7 +134,13 @@ export interface SourceAdapter {
 }
 
 export type WriteResult =
-  | { type: 'result'; index: number; status: 'ok'; id: string; outcome: 'created' | 'updated' | 'unchanged' | 'existing' }
+  | {
+      type: 'result';
+      index: number;
+      status: 'ok';
+      id: string;
+      outcome: 'created' | 'updated' | 'unchanged' | 'existing';
+    }
   | { type: 'result'; index: number; status: 'rejected'; problems: FieldProblem[]; message: string }
   | {
       type: 'result';

@@ -31,7 +31,9 @@ export function validateCredential(input: unknown): Credential {
   const validate = validatorFor('schemas/credential.schema.json');
   // Work on a copy: trimming and defaults must not change the caller's object.
   const copy: Record<string, unknown> =
-    input && typeof input === 'object' && !Array.isArray(input) ? { ...(input as Record<string, unknown>) } : {};
+    input && typeof input === 'object' && !Array.isArray(input)
+      ? { ...(input as Record<string, unknown>) }
+      : {};
   if (typeof copy.api_key === 'string') copy.api_key = copy.api_key.trim();
   if (typeof copy.base_url === 'string') copy.base_url = copy.base_url.trim();
   const problems: FieldProblem[] = [];

@@ -3,14 +3,7 @@
 // is one, and never a secret (nothing from a request's headers is ever copied into it).
 
 export type FailureType =
-  | 'config'
-  | 'auth'
-  | 'permission'
-  | 'rate_limited'
-  | 'transient'
-  | 'system'
-  | 'bad_record'
-  | 'cancelled';
+  'config' | 'auth' | 'permission' | 'rate_limited' | 'transient' | 'system' | 'bad_record' | 'cancelled';
 
 export interface FieldProblem {
   /** JSON-pointer-like path of the offending field, e.g. "/api_key" or "/severity". */
@@ -60,7 +53,10 @@ export class ConnectorError extends Error {
 export class ConfigError extends ConnectorError {
   readonly problems: FieldProblem[];
   constructor(subject: string, problems: FieldProblem[]) {
-    super('config', `${subject} is invalid: ${problems.map((p) => `${p.field || '/'} ${p.reason}`).join('; ')}`);
+    super(
+      'config',
+      `${subject} is invalid: ${problems.map((p) => `${p.field || '/'} ${p.reason}`).join('; ')}`
+    );
     this.problems = problems;
   }
   override toJSON(): Record<string, unknown> {

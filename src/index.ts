@@ -2,7 +2,13 @@
 // authenticate() probe, and factories for the source and destination adapters.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConnectorContext, ConnectorManifest, ConnectorPlugin, Credential, ProbeOptions } from './contract';
+import type {
+  ConnectorContext,
+  ConnectorManifest,
+  ConnectorPlugin,
+  Credential,
+  ProbeOptions,
+} from './contract';
 import { validateCredential } from './credential';
 import { IncidentIoDestination } from './destination/adapter';
 import { authenticate } from './probe';
@@ -26,7 +32,8 @@ const plugin: ConnectorPlugin = {
   validateCredential,
   authenticate: (credential: Credential, ctx?: ConnectorContext, opts?: ProbeOptions) =>
     authenticate(credential, ctx, opts),
-  createSource: (credential, config, ctx) => new IncidentIoSource(validateCredential(credential), config, ctx),
+  createSource: (credential, config, ctx) =>
+    new IncidentIoSource(validateCredential(credential), config, ctx),
   createDestination: (credential, config, ctx) =>
     new IncidentIoDestination(validateCredential(credential), config, ctx),
 };

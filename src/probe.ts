@@ -9,7 +9,13 @@ import { STREAMS } from './source/streams';
 
 // Spec: GET /v1/identity (Utilities V1#Identity)
 interface IdentityBody {
-  identity: { name: string; roles: string[]; team_roles?: string[]; teams?: Array<{ id: string; name: string }>; dashboard_url: string };
+  identity: {
+    name: string;
+    roles: string[];
+    team_roles?: string[];
+    teams?: Array<{ id: string; name: string }>;
+    dashboard_url: string;
+  };
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
@@ -106,7 +112,9 @@ export function roleWarnings(identity: Identity, opts: ProbeOptions): string[] {
     const wanted = opts.source.streams ?? STREAMS.map((s) => s.name);
     for (const s of STREAMS.filter((x) => wanted.includes(x.name))) {
       if (!hasAny(identity, s.readRoles)) {
-        warnings.push(`the key "${identity.name}" may not read ${s.name}: it needs one of ${s.readRoles.join(', ')}`);
+        warnings.push(
+          `the key "${identity.name}" may not read ${s.name}: it needs one of ${s.readRoles.join(', ')}`
+        );
       }
     }
   }

@@ -1,7 +1,13 @@
 // The destination adapter: one result per input record, in input order, written concurrently within
 // the key's limiter. Invalid input is rejected before anything is sent; API refusals are failed
 // results with the API's status, code and request_id. in = ok + rejected + failed, always.
-import type { ConnectorContext, Credential, DestinationAdapter, WriteOptions, WriteResult } from '../contract';
+import type {
+  ConnectorContext,
+  Credential,
+  DestinationAdapter,
+  WriteOptions,
+  WriteResult,
+} from '../contract';
 import { ApiError, BadRecordError, CancelledError, ConfigError, toConnectorError } from '../errors';
 import { IncidentIoClient } from '../http/client';
 import { mapOrdered } from '../util/ordered-pool';
@@ -22,7 +28,10 @@ export class IncidentIoDestination implements DestinationAdapter {
   ) {
     this.config = validateDestinationConfig(config);
     const action = findAction(this.config.action);
-    if (!action) throw new ConfigError('the destination config', [{ field: '/action', reason: 'is not a known action' }]);
+    if (!action)
+      throw new ConfigError('the destination config', [
+        { field: '/action', reason: 'is not a known action' },
+      ]);
     this.action = action;
     this.client = new IncidentIoClient(credential, ctx);
   }
@@ -31,7 +40,10 @@ export class IncidentIoDestination implements DestinationAdapter {
     return this.client.limiter;
   }
 
-  async *write(records: AsyncIterable<unknown> | Iterable<unknown>, opts: WriteOptions = {}): AsyncGenerator<WriteResult> {
+  async *write(
+    records: AsyncIterable<unknown> | Iterable<unknown>,
+    opts: WriteOptions = {}
+  ): AsyncGenerator<WriteResult> {
     const names = new NameResolver(this.client);
     const runStartedAt = Date.now();
     const signal = opts.signal ?? this.ctx.signal;

@@ -16,7 +16,11 @@ export interface NamedList {
 }
 
 // Spec: GET /v1/severities (Severities V1#List)
-export const SEVERITIES: NamedList = { label: 'severity', path: '/v1/severities', recordsField: 'severities' };
+export const SEVERITIES: NamedList = {
+  label: 'severity',
+  path: '/v1/severities',
+  recordsField: 'severities',
+};
 // Spec: GET /v1/incident_statuses (Incident Statuses V1#List)
 export const INCIDENT_STATUSES: NamedList = {
   label: 'incident status',
@@ -24,7 +28,11 @@ export const INCIDENT_STATUSES: NamedList = {
   recordsField: 'incident_statuses',
 };
 // Spec: GET /v1/incident_types (Incident Types V1#List)
-export const INCIDENT_TYPES: NamedList = { label: 'incident type', path: '/v1/incident_types', recordsField: 'incident_types' };
+export const INCIDENT_TYPES: NamedList = {
+  label: 'incident type',
+  path: '/v1/incident_types',
+  recordsField: 'incident_types',
+};
 
 const normalise = (s: string) => s.trim().toLowerCase();
 

@@ -50,7 +50,9 @@ export function encodeQuery(query: RequestOptions['query']): string {
   for (const [k, v] of Object.entries(query ?? {})) {
     if (v === undefined) continue;
     for (const item of Array.isArray(v) ? v : [v]) {
-      parts.push(`${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(String(item))}`);
+      parts.push(
+        `${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(String(item))}`
+      );
     }
   }
   return parts.join('&');
@@ -121,7 +123,11 @@ export class IncidentIoClient {
       this.limiter.observe(route, response.headers as Record<string, unknown>);
       const status = response.status;
       if (status >= 200 && status < 300) {
-        return { status, data: this.parseBody<T>(response, req), requestId: headerValue(response, 'x-request-id') };
+        return {
+          status,
+          data: this.parseBody<T>(response, req),
+          requestId: headerValue(response, 'x-request-id'),
+        };
       }
       const body = tryParse(response.data);
       const err = this.apiError(status, body, response, req);
@@ -194,7 +200,10 @@ export class IncidentIoClient {
         }))
       : [];
     const requestId = typeof b.request_id === 'string' ? b.request_id : headerValue(response, 'x-request-id');
-    const detail = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).filter(Boolean).join('; ');
+    const detail = errors
+      .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
+      .filter(Boolean)
+      .join('; ');
     const where = `${req.method} ${req.path}`;
     const ref = requestId ? ` (request_id ${requestId})` : '';
     const info = { method: req.method, path: req.path, status, type: b.type, errors, requestId };
@@ -206,7 +215,11 @@ export class IncidentIoClient {
       );
     }
     if (status === 403) {
-      return new ApiError('permission', `${describeForbidden(req.method, req.path)}${detail ? ` (${detail})` : ''}${ref}`, info);
+      return new ApiError(
+        'permission',
+        `${describeForbidden(req.method, req.path)}${detail ? ` (${detail})` : ''}${ref}`,
+        info
+      );
     }
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after')) ?? retryAfterFromBody(body);
@@ -217,10 +230,14 @@ export class IncidentIoClient {
       });
     }
     if (status >= 500 || status === 408) {
-      return new ApiError('transient', `incident.io failed on ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`, {
-        ...info,
-        retryable: true,
-      });
+      return new ApiError(
+        'transient',
+        `incident.io failed on ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
+        {
+          ...info,
+          retryable: true,
+        }
+      );
     }
     if (status >= 300 && status < 400) {
       return new ApiError(
@@ -230,7 +247,11 @@ export class IncidentIoClient {
       );
     }
     if (status === 404) {
-      return new ApiError('config', `incident.io found nothing at ${where}${detail ? `: ${detail}` : ''}${ref}`, info);
+      return new ApiError(
+        'config',
+        `incident.io found nothing at ${where}${detail ? `: ${detail}` : ''}${ref}`,
+        info
+      );
     }
     return new ApiError(
       status === 422 || status === 400 ? 'bad_record' : 'config',
@@ -246,11 +267,14 @@ export class IncidentIoClient {
     if (isAxiosError(e)) {
       const code = e.code ?? 'UNKNOWN';
       if (code === 'ERR_CANCELED') {
-        return new TransportError(`no answer from incident.io for ${req.method} ${req.path} within the deadline`, {
-          ...base,
-          code: 'deadline',
-          retryable: true,
-        });
+        return new TransportError(
+          `no answer from incident.io for ${req.method} ${req.path} within the deadline`,
+          {
+            ...base,
+            code: 'deadline',
+            retryable: true,
+          }
+        );
       }
       if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(e.message)) {
         return new TransportError(
@@ -259,17 +283,23 @@ export class IncidentIoClient {
         );
       }
       const permanent = code === 'ENOTFOUND' || code === 'ERR_INVALID_URL' || code === 'ERR_BAD_OPTION_VALUE';
-      return new TransportError(`could not reach incident.io for ${req.method} ${req.path}: ${describeCode(code)}`, {
-        ...base,
-        code,
-        retryable: !permanent,
-      });
+      return new TransportError(
+        `could not reach incident.io for ${req.method} ${req.path}: ${describeCode(code)}`,
+        {
+          ...base,
+          code,
+          retryable: !permanent,
+        }
+      );
     }
-    return new TransportError(`request ${req.method} ${req.path} failed: ${e instanceof Error ? e.message : 'unknown error'}`, {
-      ...base,
-      code: 'UNKNOWN',
-      retryable: false,
-    });
+    return new TransportError(
+      `request ${req.method} ${req.path} failed: ${e instanceof Error ? e.message : 'unknown error'}`,
+      {
+        ...base,
+        code: 'UNKNOWN',
+        retryable: false,
+      }
+    );
   }
 }
 

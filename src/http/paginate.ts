@@ -45,7 +45,7 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
         `incident.io answered GET ${req.path} without a "${req.recordsField}" list; the API may have changed`
       );
     }
-    const next = req.pageSize === undefined ? undefined : data.pagination_meta?.after ?? undefined;
+    const next = req.pageSize === undefined ? undefined : (data.pagination_meta?.after ?? undefined);
     if (next && seen.has(next)) {
       throw new ConnectorError(
         'system',
@@ -55,7 +55,11 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
       );
     }
     const done = !next || records.length === 0;
-    yield { records: records as T[], next: done ? undefined : next, total: data.pagination_meta?.total_record_count };
+    yield {
+      records: records as T[],
+      next: done ? undefined : next,
+      total: data.pagination_meta?.total_record_count,
+    };
     if (done) return;
     seen.add(next);
     after = next;

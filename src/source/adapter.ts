@@ -51,7 +51,9 @@ export class IncidentIoSource implements SourceAdapter {
         ...(s.cursorField ? { cursorField: [s.cursorField] } : {}),
       };
       if (!s.readRoles.some((r) => roles.has(r))) {
-        d.unavailable = { reason: `the key has none of the roles that can read ${s.name}: ${s.readRoles.join(', ')}` };
+        d.unavailable = {
+          reason: `the key has none of the roles that can read ${s.name}: ${s.readRoles.join(', ')}`,
+        };
       }
       return d;
     });
@@ -64,7 +66,12 @@ export class IncidentIoSource implements SourceAdapter {
     for (const { def, syncMode } of wanted) {
       if (signal?.aborted) throw new CancelledError();
       if (authFailure) {
-        yield { type: 'stream_status', stream: def.name, status: 'incomplete', error: errorInfo(authFailure) };
+        yield {
+          type: 'stream_status',
+          stream: def.name,
+          status: 'incomplete',
+          error: errorInfo(authFailure),
+        };
         continue;
       }
       yield { type: 'stream_status', stream: def.name, status: 'started' };
@@ -92,7 +99,14 @@ export class IncidentIoSource implements SourceAdapter {
         if (err instanceof CancelledError) throw err;
         if (err.failureType === 'auth') authFailure = err;
         this.ctx.logger?.error(`${def.name}: ${err.message}`);
-        yield { type: 'stream_status', stream: def.name, status: 'incomplete', records, pages, error: errorInfo(err) };
+        yield {
+          type: 'stream_status',
+          stream: def.name,
+          status: 'incomplete',
+          records,
+          pages,
+          error: errorInfo(err),
+        };
       }
     }
   }
@@ -124,9 +138,13 @@ export class IncidentIoSource implements SourceAdapter {
         problems.push({ field: `/streams/${i}`, reason: `"${req.name}" is not a stream of this source` });
         return [];
       }
-      const syncMode = req.syncMode ?? (def.syncModes.includes('incremental') ? 'incremental' : 'full_refresh');
+      const syncMode =
+        req.syncMode ?? (def.syncModes.includes('incremental') ? 'incremental' : 'full_refresh');
       if (!def.syncModes.includes(syncMode)) {
-        problems.push({ field: `/streams/${i}/syncMode`, reason: `${def.name} supports ${def.syncModes.join(', ')}` });
+        problems.push({
+          field: `/streams/${i}/syncMode`,
+          reason: `${def.name} supports ${def.syncModes.join(', ')}`,
+        });
       }
       return [{ def, syncMode }];
     });
@@ -136,5 +154,9 @@ export class IncidentIoSource implements SourceAdapter {
 }
 
 function errorInfo(err: ConnectorError) {
-  return { failureType: err.failureType, message: err.message, ...(err.requestId ? { requestId: err.requestId } : {}) };
+  return {
+    failureType: err.failureType,
+    message: err.message,
+    ...(err.requestId ? { requestId: err.requestId } : {}),
+  };
 }

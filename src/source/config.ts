@@ -17,13 +17,17 @@ export function validateSourceConfig(input: unknown): SourceConfig {
   if (Array.isArray(copy.streams)) {
     copy.streams.forEach((s, i) => {
       if (typeof s === 'string' && !known.has(s)) {
-        problems.push({ field: `/streams/${i}`, reason: `is not a stream of this source (known: ${[...known].join(', ')})` });
+        problems.push({
+          field: `/streams/${i}`,
+          reason: `is not a stream of this source (known: ${[...known].join(', ')})`,
+        });
       }
     });
   }
   if (copy.page_sizes && typeof copy.page_sizes === 'object') {
     for (const name of Object.keys(copy.page_sizes)) {
-      if (!known.has(name)) problems.push({ field: `/page_sizes/${name}`, reason: 'is not a stream of this source' });
+      if (!known.has(name))
+        problems.push({ field: `/page_sizes/${name}`, reason: 'is not a stream of this source' });
     }
   }
   if (problems.length > 0) throw new ConfigError('the source config', problems);

@@ -86,7 +86,8 @@ export async function* readStream(
   })) {
     pages++;
     for (const record of page.records) {
-      if (def.cursorField) scan.max_seen = later(scan.max_seen, record[def.cursorField] as string | undefined);
+      if (def.cursorField)
+        scan.max_seen = later(scan.max_seen, record[def.cursorField] as string | undefined);
       yield { type: 'record', stream: def.name, data: record };
       records++;
       // Stopping mid-page emits no state for it: the last state emitted stays a safe resume point.
@@ -94,7 +95,10 @@ export async function* readStream(
     }
     opts.onPage?.(records, pages);
     if (page.next) {
-      const state: StreamCursorState = { ...(prior.cursor ? { cursor: prior.cursor } : {}), scan: { ...scan, after: page.next } };
+      const state: StreamCursorState = {
+        ...(prior.cursor ? { cursor: prior.cursor } : {}),
+        scan: { ...scan, after: page.next },
+      };
       yield { type: 'state', stream: def.name, state: state as StreamState };
     }
   }

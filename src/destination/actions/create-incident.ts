@@ -25,14 +25,17 @@ export const createIncident: ActionDefinition = {
   name: 'create_incident',
   description: 'Declares one incident per record; severity, status and type by name or id.',
   input: 'schemas/actions/create_incident.json',
-  idempotency: 'idempotency_key: the record field when given, else a sha256 of the record; replays return the existing incident',
+  idempotency:
+    'idempotency_key: the record field when given, else a sha256 of the record; replays return the existing incident',
   writeRoles: ['incident_creator', 'incident_editor', 'global_access'],
   async prepare(raw, original, ctx) {
     const input = raw as unknown as CreateIncidentInput;
     const [severity_id, incident_status_id, incident_type_id] = await Promise.all([
       input.severity ? ctx.names.resolve(SEVERITIES, input.severity, '/severity') : undefined,
       input.status ? ctx.names.resolve(INCIDENT_STATUSES, input.status, '/status') : undefined,
-      input.incident_type ? ctx.names.resolve(INCIDENT_TYPES, input.incident_type, '/incident_type') : undefined,
+      input.incident_type
+        ? ctx.names.resolve(INCIDENT_TYPES, input.incident_type, '/incident_type')
+        : undefined,
     ]);
     const body = {
       idempotency_key: incidentIdempotencyKey(input, original),
@@ -46,7 +49,12 @@ export const createIncident: ActionDefinition = {
       slack_channel_name_override: input.slack_channel_name_override,
     };
     return {
-      request: { method: 'POST', path: '/v2/incidents', body: JSON.parse(JSON.stringify(body)), idempotent: true },
+      request: {
+        method: 'POST',
+        path: '/v2/incidents',
+        body: JSON.parse(JSON.stringify(body)),
+        idempotent: true,
+      },
       interpret(data) {
         const incident = (data as { incident: { id: string; created_at?: string } }).incident;
         // The API answers a replayed key with the incident it created before; it does not say so,

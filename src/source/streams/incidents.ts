@@ -2,7 +2,16 @@ import type { StreamDefinition } from './types';
 
 // The list hides test/tutorial incidents and the declined, canceled and merged categories unless
 // asked (peers.md §3.1); a full sync names every value so nothing is silently left out.
-export const INCIDENT_STATUS_CATEGORIES = ['triage', 'live', 'learning', 'paused', 'closed', 'declined', 'canceled', 'merged'];
+export const INCIDENT_STATUS_CATEGORIES = [
+  'triage',
+  'live',
+  'learning',
+  'paused',
+  'closed',
+  'declined',
+  'canceled',
+  'merged',
+];
 export const INCIDENT_MODES = ['standard', 'retrospective', 'test', 'tutorial'];
 
 // Spec: GET /v2/incidents (Incidents V2#List) — https://docs.incident.io/api-reference/incidents-v2/list

@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+// The reference runtime's command line. Exit codes: 0 success, 1 the run failed, 2 usage or config
+// error, 130 interrupted (state and results flushed). Data goes to stdout, people's text to stderr.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, ConnectorError } from '../errors';
+import { loadSchema } from '../validation';
+import {
+  check,
+  credentialsAdd,
+  credentialsList,
+  credentialsRemove,
+  credentialsTest,
+} from './commands/credentials';
+import { runDemo } from './commands/demo';
+import { runRead } from './commands/read';
+import { runSimulator } from './commands/simulator';
+import { runWrite } from './commands/write';
+import { EXIT } from './exit-codes';
+import { Redactor } from './redact';
+import { GlobalOptions, Session } from './session';
+
+function int(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(
+  run: (fn: (session: Session) => Promise<number> | number) => Promise<void>
+): Command {
+  const program = new Command('incident-io-connector')
+    .description('incident.io connector: credentials, source, destination and a local simulator')
+    .option(
+      '--credential <name>',
+      'saved credential to use (default: INCIDENT_IO_API_KEY and INCIDENT_IO_BASE_URL)'
+    )
+    .option('-v, --verbose', 'debug logging on stderr')
+    .option('-q, --quiet', 'only errors on stderr')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('spec')
+    .description('print the manifest and the credential, source and destination config schemas')
+    .action(() =>
+      run((s) => {
+        const m = s.plugin.manifest;
+        const spec = {
+          manifest: m,
+          credential: loadSchema(m.credentialTypes[0].schema),
+          source: loadSchema(m.source.configSchema),
+          destination: loadSchema(m.destination.configSchema),
+        };
+        process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
+        return EXIT.OK;
+      })
+    );
+
+  program
+    .command('check')
+    .description('probe the credential (GET /v1/identity); exit 0 only when it works')
+    .option('--action <action>', 'warn when the key cannot run this destination action')
+    .option('--stream <name>', 'warn when the key cannot read this stream', collect)
+    .action((o: { action?: string; stream?: string[] }) => run((s) => check(s, o)));
+
+  program
+    .command('discover')
+    .description('list the streams with their schemas, keys, cursors and whether this key can read them')
+    .action(() =>
+      run(async (s) => {
+        const source = s.plugin.createSource(s.credential(), {}, s.context());
+        const streams = await source.discover();
+        for (const d of streams) process.stdout.write(`${JSON.stringify({ type: 'stream', ...d })}\n`);
+        return EXIT.OK;
+      })
+    );
+
+  program
+    .command('read')
+    .description('read streams as JSON lines (records and states) on stdout')
+    .requiredOption('--stream <name>', 'stream to read (repeatable)', collect)
+    .option('--limit <n>', 'stop each stream after n records', int('--limit'))
+    .option('--state-file <file>', 'resume from and save state to this file')
+    .option('--config <file>', 'source config JSON file')
+    .addOption(new Option('--sync-mode <mode>', 'sync mode').choices(['full_refresh', 'incremental']))
+    .action((o) => run((s) => runRead(s, o)));
+
+  program
+    .command('write')
+    .description('write JSON lines records with an action; one result line per record on stdout')
+    .requiredOption('--action <action>', 'destination action, e.g. create_incident')
+    .option('--input <file>', 'JSON lines input file, or - for stdin', '-')
+    .option('--config <file>', 'destination config JSON file')
+    .action((o) => run((s) => runWrite(s, o)));
+
+  const creds = program.command('credentials').description('manage saved credentials');
+  creds
+    .command('add')
+    .description('probe and save a key (from INCIDENT_IO_API_KEY or a hidden prompt)')
+    .requiredOption('--name <name>', 'name of the credential')
+    .option('--description <text>', 'what this credential is for')
+    .option('--base-url <url>', 'API base URL (default https://api.incident.io)')
+    .action((o) => run((s) => credentialsAdd(s, o)));
+  creds
+    .command('list')
+    .description('list saved credentials (never the key)')
+    .action(() => run((s) => credentialsList(s)));
+  creds
+    .command('test <name>')
+    .description('probe a saved credential')
+    .action((name: string) => run((s) => credentialsTest(s, name)));
+  creds
+    .command('remove <name>')
+    .description('delete a saved credential')
+    .action((name: string) => run(() => credentialsRemove(name)));
+
+  program
+    .command('simulator')
+    .description('serve a local incident.io simulator; prints {"url","api_key"} as its first line')
+    .option('--port <n>', 'port (default: a free one)', int('--port'))
+    .option('--seed <n>', 'data seed', int('--seed'))
+    .option('--incidents <n>', 'seeded incidents', int('--incidents'))
+    .option('--burst <n>', 'token bucket size per key', int('--burst'))
+    .option('--refill <n>', 'token bucket refill per second', int('--refill'))
+    .option('--latency <ms>', 'added latency per request', int('--latency'))
+    .addOption(
+      new Option('--retry-after <form>', 'Retry-After form on 429').choices(['seconds', 'http-date'])
+    )
+    .action((o) => run(() => runSimulator(o)));
+
+  program
+    .command('demo')
+    .description('run credential → source → destination end to end against the simulator')
+    .option('--incidents <n>', 'seeded incidents', int('--incidents'))
+    .action((o: { incidents?: number }) => run((s) => runDemo(s, o)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const fallbackRedactor = new Redactor();
+  fallbackRedactor.add(process.env.INCIDENT_IO_API_KEY);
+  const program = buildProgram(async (fn) => {
+    const opts = program.opts<GlobalOptions>();
+    let session: Session | undefined;
+    try {
+      session = new Session(opts);
+      code = await fn(session);
+    } catch (e) {
+      code = reportError(e, session?.redactor ?? fallbackRedactor);
+    } finally {
+      await session?.close();
+    }
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; anything else commander rejects is a usage error.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return reportError(e, fallbackRedactor);
+  }
+  return code;
+}
+
+function reportError(e: unknown, redactor: Redactor): number {
+  if (e instanceof ConnectorError) {
+    process.stderr.write(redactor.redact(`error (${e.failureType}): ${e.message}\n`));
+    if (e instanceof ConfigError) {
+      for (const p of e.problems) process.stderr.write(redactor.redact(`  ${p.field}: ${p.reason}\n`));
+    }
+    return e.failureType === 'config' ? EXIT.USAGE : EXIT.FAILED;
+  }
+  // An unexpected bug: say so plainly, without a stack trace unless asked for.
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(redactor.redact(`internal error: ${message}\n`));
+  if (process.env.INCIDENT_IO_CONNECTOR_DEBUG && e instanceof Error && e.stack) {
+    process.stderr.write(redactor.redact(`${e.stack}\n`));
+  }
+  return EXIT.FAILED;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = EXIT.FAILED;
+    }
+  );
+}

@@ -1,0 +1,36 @@
+// `simulator`: a local incident.io for trying the connector offline. The first stdout line is one JSON
+// object with the URL and a key, so scripts can start it and read where it listens.
+import { startSimulator } from '../../simulator';
+
+export interface SimulatorCommandOptions {
+  port?: number;
+  seed?: number;
+  incidents?: number;
+  burst?: number;
+  refill?: number;
+  latency?: number;
+  retryAfter?: 'seconds' | 'http-date';
+}
+
+export async function runSimulator(opts: SimulatorCommandOptions): Promise<number> {
+  const sim = await startSimulator({
+    port: opts.port ?? 0,
+    seed: opts.seed,
+    incidents: opts.incidents,
+    bucket:
+      opts.burst || opts.refill
+        ? { burst: opts.burst ?? 1200, refillPerSecond: opts.refill ?? 20 }
+        : undefined,
+    latencyMs: opts.latency,
+    retryAfterFormat: opts.retryAfter,
+  });
+  process.stdout.write(`${JSON.stringify({ url: sim.url, api_key: sim.apiKey })}\n`);
+  process.stderr.write(`incident.io simulator listening on ${sim.url} (Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await sim.close();
+  return 0;
+}

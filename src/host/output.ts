@@ -1,0 +1,42 @@
+// Buffered, redacted JSON-lines output: one write per ~64 KB instead of one per record, honouring
+// back-pressure, so a fast read is not bound by stdout.
+import type { Writable } from 'node:stream';
+import type { Redactor } from './redact';
+
+export class JsonLinesWriter {
+  private buffer: string[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly redactor: Redactor,
+    private readonly flushBytes = 64 * 1024
+  ) {}
+
+  async write(value: unknown): Promise<void> {
+    const line = `${JSON.stringify(value)}\n`;
+    this.buffer.push(line);
+    this.size += line.length;
+    if (this.size >= this.flushBytes) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const chunk = this.redactor.redact(this.buffer.join(''));
+    this.buffer = [];
+    this.size = 0;
+    if (!this.out.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.out.off('drain', done);
+          this.out.off('error', done);
+          this.out.off('close', done);
+          resolve();
+        };
+        this.out.once('drain', done);
+        this.out.once('error', done);
+        this.out.once('close', done);
+      });
+    }
+  }
+}

@@ -1,0 +1,90 @@
+// What every CLI command shares: the loaded plugin (through its manifest, as a runtime would), the
+// credential (from the store or the environment), a redacting logger, and a signal that SIGINT and
+// SIGTERM abort so a run can flush its state before it exits.
+import fs from 'node:fs';
+import type { ConnectorContext, Credential } from '../contract';
+import { ConfigError } from '../errors';
+import { LimiterRegistry } from '../http/limiter';
+import { PACKAGE_ROOT } from '../validation';
+import { CredentialStore } from './credential-store';
+import { loadPlugin, LoadedPlugin } from './loader';
+import { stderrLogger } from './logger';
+import { Redactor } from './redact';
+
+export interface GlobalOptions {
+  credential?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export class Session {
+  readonly redactor = new Redactor();
+  readonly abort = new AbortController();
+  readonly limiters = new LimiterRegistry();
+  readonly loaded: LoadedPlugin;
+  private readonly stopHandlers: Array<() => void> = [];
+  interrupted = false;
+
+  constructor(readonly opts: GlobalOptions) {
+    this.loaded = loadPlugin(PACKAGE_ROOT);
+    // Redact the environment's key even before a command decides to use it.
+    this.redactor.add(process.env.INCIDENT_IO_API_KEY);
+  }
+
+  get plugin() {
+    return this.loaded.plugin;
+  }
+
+  get logger() {
+    return stderrLogger(this.redactor, this.opts.verbose ? 'debug' : this.opts.quiet ? 'error' : 'info');
+  }
+
+  context(extra: Partial<ConnectorContext> = {}): ConnectorContext {
+    return { logger: this.logger, limiters: this.limiters, signal: this.abort.signal, ...extra };
+  }
+
+  /** --credential NAME from the store, else INCIDENT_IO_API_KEY (+ INCIDENT_IO_BASE_URL). */
+  credential(): Credential {
+    if (this.opts.credential) {
+      const c = new CredentialStore().get(this.opts.credential);
+      this.redactor.add(c.api_key);
+      return this.plugin.validateCredential(c);
+    }
+    const key = process.env.INCIDENT_IO_API_KEY;
+    if (!key) {
+      throw new ConfigError('the command', [
+        { field: '--credential', reason: 'is required unless INCIDENT_IO_API_KEY is set in the environment' },
+      ]);
+    }
+    const input: Record<string, unknown> = { api_key: key };
+    if (process.env.INCIDENT_IO_BASE_URL) input.base_url = process.env.INCIDENT_IO_BASE_URL;
+    return this.plugin.validateCredential(input);
+  }
+
+  /** Aborts the run on SIGINT/SIGTERM; a second signal exits at once. */
+  trapSignals(): void {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = () => {
+        if (this.interrupted) process.exit(130);
+        this.interrupted = true;
+        process.stderr.write(`\n${sig}: stopping after saving state and results...\n`);
+        this.abort.abort();
+      };
+      process.on(sig, handler);
+      this.stopHandlers.push(() => process.off(sig, handler));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.stopHandlers) off();
+    await this.limiters.close();
+  }
+}
+
+export function readJsonFile(file: string, what: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(what, [{ field: file, reason: `cannot be read as JSON: ${(e as Error).message}` }]);
+  }
+}

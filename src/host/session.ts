@@ -2,7 +2,7 @@
 // credential (from the store or the environment), a redacting logger, and a signal that SIGINT and
 // SIGTERM abort so a run can flush its state before it exits.
 import fs from 'node:fs';
-import type { ConnectorContext, Credential } from '../contract';
+import type { ConnectorContext, Credential, HttpOptions, RateLimitOptions } from '../contract';
 import { ConfigError } from '../errors';
 import { LimiterRegistry } from '../http/limiter';
 import { PACKAGE_ROOT } from '../validation';
@@ -40,7 +40,14 @@ export class Session {
   }
 
   context(extra: Partial<ConnectorContext> = {}): ConnectorContext {
-    return { logger: this.logger, limiters: this.limiters, signal: this.abort.signal, ...extra };
+    return {
+      logger: this.logger,
+      limiters: this.limiters,
+      signal: this.abort.signal,
+      http: httpOptionsFromEnv(),
+      rateLimit: rateLimitFromEnv(),
+      ...extra,
+    };
   }
 
   /** --credential NAME from the store, else INCIDENT_IO_API_KEY (+ INCIDENT_IO_BASE_URL). */
@@ -79,6 +86,35 @@ export class Session {
     for (const off of this.stopHandlers) off();
     await this.limiters.close();
   }
+}
+
+function envNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new ConfigError('the environment', [{ field: name, reason: 'must be a non-negative number' }]);
+  }
+  return n;
+}
+
+/** Operators tune deadlines and retries per deployment without a code change. */
+export function httpOptionsFromEnv(): HttpOptions {
+  return {
+    timeoutMs: envNumber('INCIDENT_IO_CONNECTOR_TIMEOUT_MS'),
+    maxRetries: envNumber('INCIDENT_IO_CONNECTOR_MAX_RETRIES'),
+    backoffBaseMs: envNumber('INCIDENT_IO_CONNECTOR_BACKOFF_MS'),
+    backoffMaxMs: envNumber('INCIDENT_IO_CONNECTOR_BACKOFF_MAX_MS'),
+  };
+}
+
+/** The key's bucket (when incident.io grants a different one) and this process's share of it. */
+export function rateLimitFromEnv(): RateLimitOptions {
+  return {
+    burst: envNumber('INCIDENT_IO_CONNECTOR_RATE_BURST'),
+    refillPerSecond: envNumber('INCIDENT_IO_CONNECTOR_RATE_REFILL'),
+    share: envNumber('INCIDENT_IO_CONNECTOR_RATE_SHARE'),
+  };
 }
 
 export function readJsonFile(file: string, what: string): unknown {

@@ -51,10 +51,14 @@ export async function runDemo(session: Session, opts: { incidents?: number } = {
     let states = 0;
     let pages = 0;
     const sample: Array<Record<string, unknown>> = [];
+    const modes = new Set<string>();
+    const categories = new Set<string>();
     for await (const msg of source.read({ streams: ['incidents'] }) as AsyncIterable<SourceMessage>) {
       if (msg.type === 'record') {
         records++;
         if (sample.length < WRITES) sample.push(msg.data);
+        modes.add(String(msg.data.mode));
+        categories.add(String((msg.data.incident_status as { category?: string } | undefined)?.category));
       } else if (msg.type === 'state') states++;
       else if (msg.type === 'stream_status' && msg.status === 'complete') pages = msg.pages ?? 0;
       else if (msg.type === 'stream_status' && msg.status === 'incomplete') {
@@ -62,9 +66,9 @@ export async function runDemo(session: Session, opts: { incidents?: number } = {
         return EXIT.FAILED;
       }
     }
-    const modes = new Set(sample.map((r) => r.mode));
     say(
-      `3. read ${records} incidents in ${pages} pages (${states} state checkpoints; every mode and status category, e.g. ${[...modes].join(', ')})`
+      `3. read ${records} incidents in ${pages} pages (${states} state checkpoints) — modes: ${[...modes].join(', ')}; ` +
+        `status categories: ${[...categories].join(', ')}`
     );
 
     const input = sample.map((r, i) => ({

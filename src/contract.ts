@@ -123,6 +123,8 @@ export type SourceMessage =
       status: 'started' | 'complete' | 'incomplete';
       records?: number;
       pages?: number;
+      /** Parents whose children could not be read because the parent was deleted meanwhile (404). */
+      skipped?: number;
       error?: { failureType: string; message: string; requestId?: string };
     }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };

@@ -49,13 +49,19 @@ function eachSubschema(schema: JsonSchema, visit: (s: JsonSchema, at: string) =>
 }
 
 /** The records in the spec's own 200 example for a stream's list endpoint (an official sample). */
-function exampleRecords(streamPath: string, recordsField: string): Record<string, unknown>[] {
+function exampleRecords(streamPath: string, recordsField: string | string[]): Record<string, unknown>[] {
   const ok = spec.paths[streamPath]?.get?.responses?.['200'];
   if (!ok) return [];
   const media = deref<OpenApiResponse>(spec, ok).content?.['application/json'] as
     { example?: Record<string, unknown> } | undefined;
-  const records = media?.example?.[recordsField];
-  return Array.isArray(records) ? (records as Record<string, unknown>[]) : [];
+  const fields = Array.isArray(recordsField) ? recordsField : [recordsField];
+  return fields.flatMap((field) => {
+    // A dotted field reaches into nested objects of the example.
+    const records = field
+      .split('.')
+      .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], media?.example);
+    return Array.isArray(records) ? (records as Record<string, unknown>[]) : [];
+  });
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;

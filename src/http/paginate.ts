@@ -5,7 +5,10 @@ import type { IncidentIoClient, RequestOptions } from './client';
 
 export interface PageRequest {
   path: string;
-  recordsField: string;
+  /** Response property holding the records; dotted paths reach into objects; several are concatenated. */
+  recordsField: string | string[];
+  /** Query parameter that carries the cursor (default "after"). */
+  afterParam?: string;
   query?: RequestOptions['query'];
   pageSize?: number;
   /** Resume after this cursor. */
@@ -30,7 +33,7 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
   const seen = new Set<string>();
   if (after) seen.add(after);
   for (;;) {
-    const query = { ...req.query, page_size: req.pageSize, after };
+    const query = { ...req.query, page_size: req.pageSize, [req.afterParam ?? 'after']: after };
     const { data } = await client.request<ListBody>({
       method: 'GET',
       path: req.path,
@@ -38,14 +41,8 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
       route: `GET ${req.path}`,
       signal: req.signal,
     });
-    const records = data?.[req.recordsField];
-    if (!Array.isArray(records)) {
-      throw new ConnectorError(
-        'system',
-        `incident.io answered GET ${req.path} without a "${req.recordsField}" list; the API may have changed`
-      );
-    }
-    const next = req.pageSize === undefined ? undefined : (data.pagination_meta?.after ?? undefined);
+    const records = extractRecords(data, req.recordsField, req.path);
+    const next = data?.pagination_meta?.after ?? undefined;
     if (next && seen.has(next)) {
       throw new ConnectorError(
         'system',
@@ -64,4 +61,22 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
     seen.add(next);
     after = next;
   }
+}
+
+/** The records of one response: each field (dotted paths reach into objects) must hold a list. */
+export function extractRecords(data: unknown, fields: string | string[], path: string): unknown[] {
+  const out: unknown[] = [];
+  for (const field of Array.isArray(fields) ? fields : [fields]) {
+    let value: unknown = data;
+    for (const key of field.split('.'))
+      value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    if (!Array.isArray(value)) {
+      throw new ConnectorError(
+        'system',
+        `incident.io answered GET ${path} without a "${field}" list; the API may have changed`
+      );
+    }
+    for (const r of value) out.push(r);
+  }
+  return out;
 }

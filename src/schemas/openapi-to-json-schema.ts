@@ -100,7 +100,14 @@ export interface JsonSchema {
 export interface StreamSchemaSource {
   name: string;
   path: string;
-  recordsField: string;
+  /** A property of the response, or a dotted path into nested objects ("schedule_entries.final"); of several, the first gives the schema. */
+  recordsField: string | string[];
+  /** Properties the connector adds to each record (e.g. a parent id), merged into `properties`. */
+  extraProperties?: Record<string, JsonSchema>;
+  /** Properties the connector drops from each record (secrets), removed from the schema too. */
+  omitFields?: string[];
+  /** Required properties of a component ($defs name) that the API is known to leave out. */
+  relaxRequired?: Record<string, string[]>;
 }
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
@@ -389,7 +396,8 @@ export function listRecordSchema(
   if (!okResponse) throw new Error(`${where} has no 200 response in the OpenAPI spec`);
   const responseSchema = deref<OpenApiResponse>(spec, okResponse).content?.['application/json']?.schema;
   if (!responseSchema) throw new Error(`${where} has no application/json schema for its 200 response`);
-  const field = findProperty(spec, responseSchema, recordsField);
+  let field: OpenApiSchemaOrRef | undefined = responseSchema;
+  for (const part of recordsField.split('.')) field = field && findProperty(spec, field, part);
   if (!field) throw new Error(`${where}: the 200 response has no property ${JSON.stringify(recordsField)}`);
   const fieldSchema = deref<OpenApiSchema>(spec, field);
   if (!fieldSchema.items) {
@@ -423,8 +431,25 @@ export function renderStreamSchema(
   spec: OpenApiSpec,
   stream: StreamSchemaSource
 ): { fileName: string; content: string } {
-  return {
-    fileName: `${stream.name}.json`,
-    content: serializeSchema(listRecordSchema(spec, stream.path, stream.recordsField, stream.name)),
-  };
+  const field = Array.isArray(stream.recordsField) ? stream.recordsField[0] : stream.recordsField;
+  const schema = listRecordSchema(spec, stream.path, field, stream.name);
+  for (const [def, fields] of Object.entries(stream.relaxRequired ?? {})) {
+    const target = schema.$defs?.[def];
+    if (!target) throw new Error(`${stream.name}: relaxRequired names ${def}, which is not in the schema`);
+    target.required = (target.required ?? []).filter((r) => !fields.includes(r));
+    if (target.required.length === 0) delete target.required;
+  }
+  for (const f of stream.omitFields ?? []) {
+    if (schema.properties) delete schema.properties[f];
+    if (schema.required) schema.required = schema.required.filter((r) => r !== f);
+  }
+  if (stream.extraProperties) {
+    const merged: Record<string, JsonSchema> = { ...(schema.properties ?? {}), ...stream.extraProperties };
+    schema.properties = Object.fromEntries(
+      Object.keys(merged)
+        .sort()
+        .map((k) => [k, merged[k]])
+    );
+  }
+  return { fileName: `${stream.name}.json`, content: serializeSchema(ordered(schema)) };
 }

@@ -13,6 +13,7 @@ import { CancelledError, ConfigError, ConnectorError, toConnectorError } from '.
 import { IncidentIoClient } from '../http/client';
 import { loadSchema } from '../validation';
 import { SourceConfig, validateSourceConfig } from './config';
+import { withNamedCustomFields } from './custom-fields';
 import { readStream } from './read-stream';
 import { findStream, STREAMS } from './streams';
 
@@ -77,23 +78,37 @@ export class IncidentIoSource implements SourceAdapter {
       yield { type: 'stream_status', stream: def.name, status: 'started' };
       let records = 0;
       let pages = 0;
+      let skipped = 0;
       try {
         for await (const msg of readStream(def, this.client, {
           syncMode,
           state: request.state?.[def.name],
-          startDate: this.config.start_date,
-          lookbackMs: this.config.lookback_minutes * 60_000,
-          pageSize: this.config.page_sizes?.[def.name],
+          config: this.config,
           limit: request.limit,
           signal,
-          onPage: (_r, p) => {
+          transform:
+            def.namedCustomFields && this.config.custom_fields === 'named'
+              ? withNamedCustomFields
+              : undefined,
+          onPage: (p) => {
             pages = p;
+          },
+          onSkippedParent: (id) => {
+            skipped++;
+            this.ctx.logger?.warn(`${def.name}: skipped the children of ${id}: it no longer exists (404)`);
           },
         })) {
           if (msg.type === 'record') records++;
           yield msg;
         }
-        yield { type: 'stream_status', stream: def.name, status: 'complete', records, pages };
+        yield {
+          type: 'stream_status',
+          stream: def.name,
+          status: 'complete',
+          records,
+          pages,
+          ...(skipped ? { skipped } : {}),
+        };
       } catch (e) {
         const err = toConnectorError(e);
         if (err instanceof CancelledError) throw err;

@@ -6,6 +6,9 @@ export interface SourceConfig {
   streams?: string[];
   start_date?: string;
   lookback_minutes: number;
+  reread_window_minutes: number;
+  custom_fields: 'named' | 'nested';
+  schedule_window_days: { past: number; future: number };
   page_sizes?: Record<string, number>;
 }
 

@@ -1,30 +1,41 @@
 // Reads one declarative stream page by page and emits a state after every page. Incremental streams
-// scan `cursor[gte] = cursor − lookback`; the cursor only moves when a scan completes, and then only
-// to min(newest value seen, scan start), so records changed during the scan are read next time.
+// scan `cursor[gte] = cursor − lookback` (or filter client-side when the API cannot); the cursor only
+// moves when a scan completes, and then only to min(newest value seen, scan start), so records changed
+// during the scan are read next time. Child streams walk their parent stream and checkpoint on its pages.
 import type { SourceMessage, StreamState, SyncMode } from '../contract';
+import { ApiError } from '../errors';
 import type { IncidentIoClient } from '../http/client';
 import { paginate } from '../http/paginate';
+import { mapOrdered } from '../util/ordered-pool';
 import { formatTimestamp, parseTimestamp } from '../util/time';
+import type { SourceConfig } from './config';
+import { findStream } from './streams';
 import type { StreamDefinition } from './streams/types';
 
 export interface StreamCursorState {
   /** Completed scans have read every record with cursorField up to this value. */
   cursor?: string;
-  /** A scan in progress: resuming continues it after `after`. */
-  scan?: { after?: string; since?: string; started_at: string; max_seen?: string };
+  /** A scan in progress: resuming continues it in `partition` after `after`. */
+  scan?: { partition?: number; after?: string; since?: string; started_at: string; max_seen?: string };
+  /** Child streams: the parent stream's checkpoint after whose page every child was read. */
+  parent?: StreamState;
 }
 
 export interface ReadStreamOptions {
   syncMode: SyncMode;
   state?: StreamState;
-  startDate?: string;
-  lookbackMs: number;
-  pageSize?: number;
+  config: SourceConfig;
   limit?: number;
   signal?: AbortSignal;
   now?: () => number;
-  /** Per-page progress callback (records so far, pages so far). */
-  onPage?: (records: number, pages: number) => void;
+  /** Per-page progress callback (pages so far). */
+  onPage?: (pages: number) => void;
+  /** Parents whose children answered 404 (deleted between the parent read and the child read). */
+  onSkippedParent?: (id: string) => void;
+  /** Applied to every record before it is emitted (e.g. named custom fields). */
+  transform?: (record: Record<string, unknown>) => Record<string, unknown>;
+  /** Parents whose children are fetched at once (default 8). */
+  childConcurrency?: number;
 }
 
 function later(a: string | undefined, b: string | undefined): string | undefined {
@@ -47,7 +58,27 @@ export function clampPageSize(def: StreamDefinition, requested?: number): number
   return Math.max(1, Math.min(def.pageSize, requested ?? def.pageSize));
 }
 
-export async function* readStream(
+function lookbackMs(def: StreamDefinition, config: SourceConfig): number {
+  const minutes = def.lookbackSetting ? config[def.lookbackSetting] : config.lookback_minutes;
+  return (minutes ?? 0) * 60_000;
+}
+
+function cleanRecord(def: StreamDefinition, record: Record<string, unknown>): Record<string, unknown> {
+  if (!def.omitFields) return record;
+  const copy = { ...record };
+  for (const f of def.omitFields) delete copy[f];
+  return copy;
+}
+
+export function readStream(
+  def: StreamDefinition,
+  client: IncidentIoClient,
+  opts: ReadStreamOptions
+): AsyncGenerator<SourceMessage> {
+  return def.parent ? readChildStream(def, client, opts) : readFlatStream(def, client, opts);
+}
+
+async function* readFlatStream(
   def: StreamDefinition,
   client: IncidentIoClient,
   opts: ReadStreamOptions
@@ -60,50 +91,147 @@ export async function* readStream(
   if (resumed) {
     since = resumed.since;
   } else if (incremental && prior.cursor) {
-    const from = (parseTimestamp(prior.cursor) ?? 0) - opts.lookbackMs;
-    since = later(formatTimestamp(from), opts.startDate);
-  } else {
-    since = opts.startDate;
+    const from = (parseTimestamp(prior.cursor) ?? 0) - lookbackMs(def, opts.config);
+    since = later(formatTimestamp(from), opts.config.start_date);
+  } else if (def.cursorFilter) {
+    since = opts.config.start_date;
   }
   const scan = {
     started_at: resumed?.started_at ?? formatTimestamp(now()),
     since,
     max_seen: resumed?.max_seen,
   };
-  const query: Record<string, string | string[]> = { ...def.query };
+  const query: Record<string, string | string[]> = { ...def.query, ...def.queryFor?.(opts.config, now()) };
   if (since && def.cursorFilter) query[`${def.cursorFilter}[gte]`] = since;
+  // Without a server-side filter, incremental reads everything and keeps what changed (small lists).
+  const sinceMs = incremental && !def.cursorFilter ? parseTimestamp(since) : undefined;
+  const partitions = def.partitionBy?.values ?? [undefined];
 
-  let records = 0;
+  let emitted = 0;
   let pages = 0;
-  const pageSize = clampPageSize(def, opts.pageSize);
-  for await (const page of paginate<Record<string, unknown>>(client, {
-    path: def.path,
-    recordsField: def.recordsField,
-    query,
-    pageSize,
-    after: resumed?.after,
-    signal: opts.signal,
-  })) {
-    pages++;
-    for (const record of page.records) {
-      if (def.cursorField)
-        scan.max_seen = later(scan.max_seen, record[def.cursorField] as string | undefined);
-      yield { type: 'record', stream: def.name, data: record };
-      records++;
-      // Stopping mid-page emits no state for it: the last state emitted stays a safe resume point.
-      if (opts.limit !== undefined && records >= opts.limit) return;
-    }
-    opts.onPage?.(records, pages);
-    if (page.next) {
-      const state: StreamCursorState = {
-        ...(prior.cursor ? { cursor: prior.cursor } : {}),
-        scan: { ...scan, after: page.next },
-      };
-      yield { type: 'state', stream: def.name, state: state as StreamState };
+  for (let p = resumed?.partition ?? 0; p < partitions.length; p++) {
+    const partitionQuery = def.partitionBy
+      ? { ...query, [def.partitionBy.param]: partitions[p] as string }
+      : query;
+    for await (const page of paginate<Record<string, unknown>>(client, {
+      path: def.path,
+      recordsField: def.recordsField,
+      afterParam: def.afterParam,
+      query: partitionQuery,
+      pageSize: clampPageSize(def, opts.config.page_sizes?.[def.name]),
+      after: p === (resumed?.partition ?? 0) ? resumed?.after : undefined,
+      signal: opts.signal,
+    })) {
+      pages++;
+      for (const raw of page.records) {
+        const value = def.cursorField ? (raw[def.cursorField] as string | undefined) : undefined;
+        if (def.cursorField) scan.max_seen = later(scan.max_seen, value);
+        if (sinceMs !== undefined && (parseTimestamp(value) ?? Infinity) < sinceMs) continue;
+        const record = cleanRecord(def, raw);
+        yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(record) : record };
+        emitted++;
+        // Stopping mid-page emits no state for it: the last state emitted stays a safe resume point.
+        if (opts.limit !== undefined && emitted >= opts.limit) return;
+      }
+      opts.onPage?.(pages);
+      const next = page.next
+        ? { partition: p, after: page.next }
+        : p + 1 < partitions.length
+          ? { partition: p + 1 }
+          : undefined;
+      if (next) {
+        const state: StreamCursorState = {
+          ...(prior.cursor ? { cursor: prior.cursor } : {}),
+          scan: {
+            ...scan,
+            ...(def.partitionBy ? { partition: next.partition } : {}),
+            ...(next.after ? { after: next.after } : {}),
+          },
+        };
+        yield { type: 'state', stream: def.name, state: state as StreamState };
+      }
     }
   }
   // The scan is complete: records changed after it started have cursor values ≥ its start.
   const reached = scan.max_seen ? earlier(scan.max_seen, scan.started_at) : undefined;
   const cursor = later(prior.cursor, reached);
   yield { type: 'state', stream: def.name, state: (cursor ? { cursor } : {}) as StreamState };
+}
+
+async function* readChildStream(
+  def: StreamDefinition,
+  client: IncidentIoClient,
+  opts: ReadStreamOptions
+): AsyncGenerator<SourceMessage> {
+  const link = def.parent!;
+  const parentDef = findStream(link.stream);
+  if (!parentDef) throw new Error(`stream ${def.name} names an unknown parent ${link.stream}`);
+  const prior = (opts.state ?? {}) as StreamCursorState;
+  const parentState = prior.parent ?? (prior.cursor ? { cursor: prior.cursor } : undefined);
+  // Incremental children re-read only the parents changed since the cursor.
+  const parentMode: SyncMode =
+    opts.syncMode === 'incremental' && parentDef.cursorField ? 'incremental' : 'full_refresh';
+  const now = opts.now ?? Date.now;
+  let pending: string[] = [];
+  let emitted = 0;
+  let pages = 0;
+
+  const childrenOf = async (parentId: string): Promise<Record<string, unknown>[]> => {
+    const out: Record<string, unknown>[] = [];
+    try {
+      for await (const page of paginate<Record<string, unknown>>(client, {
+        path: def.path,
+        recordsField: def.recordsField,
+        afterParam: def.afterParam,
+        query: { ...def.query, ...def.queryFor?.(opts.config, now()), [link.param]: parentId },
+        pageSize: clampPageSize(def, opts.config.page_sizes?.[def.name]),
+        signal: opts.signal,
+      })) {
+        for (const raw of page.records) {
+          const record = cleanRecord(def, raw);
+          if (link.addToRecord && record[link.param] === undefined) record[link.param] = parentId;
+          out.push(opts.transform ? opts.transform(record) : record);
+        }
+      }
+    } catch (e) {
+      // The parent was deleted between its listing and this read: skip it, count it, go on.
+      if (e instanceof ApiError && e.status === 404) {
+        opts.onSkippedParent?.(parentId);
+        return [];
+      }
+      throw e;
+    }
+    return out;
+  };
+
+  for await (const msg of readFlatStream(parentDef, client, {
+    ...opts,
+    syncMode: parentMode,
+    state: parentState,
+    limit: undefined,
+    transform: undefined,
+    onPage: undefined,
+  })) {
+    if (msg.type === 'record') {
+      pending.push(String(msg.data.id));
+      continue;
+    }
+    if (msg.type !== 'state') continue;
+    for await (const children of mapOrdered(pending, opts.childConcurrency ?? 8, childrenOf)) {
+      for (const record of children) {
+        yield { type: 'record', stream: def.name, data: record };
+        emitted++;
+        if (opts.limit !== undefined && emitted >= opts.limit) return;
+      }
+    }
+    pending = [];
+    opts.onPage?.(++pages);
+    const parent = msg.state as StreamCursorState;
+    const state: StreamCursorState = parent.scan
+      ? { ...(prior.cursor ? { cursor: prior.cursor } : {}), parent: msg.state }
+      : parent.cursor
+        ? { cursor: parent.cursor }
+        : {};
+    yield { type: 'state', stream: def.name, state: state as StreamState };
+  }
 }

@@ -23,12 +23,17 @@ afterEach(async () => {
   await limiters.close();
 });
 
+// max_partitions 1: these tests follow one flat scan page by page (partitions: source-partitions.test.ts).
 function source(config: Record<string, unknown> = {}) {
   const credential = plugin.validateCredential({ api_key: sim.apiKey, base_url: sim.url });
-  return plugin.createSource(credential, config, {
-    limiters,
-    http: { maxRetries: 1, backoffBaseMs: 5, backoffMaxMs: 10 },
-  });
+  return plugin.createSource(
+    credential,
+    { max_partitions: 1, ...config },
+    {
+      limiters,
+      http: { maxRetries: 1, backoffBaseMs: 5, backoffMaxMs: 10 },
+    }
+  );
 }
 
 async function collect(iter: AsyncIterable<SourceMessage>) {

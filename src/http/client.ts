@@ -24,6 +24,11 @@ export interface RequestOptions {
   /** Overrides for this call only (the probe uses a shorter deadline and no retries). */
   timeoutMs?: number;
   maxRetries?: number;
+  /**
+   * Replaces the API key's Authorization header for this call only: alert events authenticate with
+   * the alert source's secret token (API-NOTES §7). A secret: never put it in a message.
+   */
+  authorization?: string;
 }
 
 export interface ApiResponse<T> {
@@ -65,6 +70,7 @@ export class IncidentIoClient {
   private readonly opts: typeof DEFAULTS;
   private readonly logger: Logger;
   private readonly signal?: AbortSignal;
+  private latencyEwma?: number;
 
   constructor(credential: Credential, ctx: ConnectorContext = {}) {
     this.opts = { ...DEFAULTS, ...stripUndefined(ctx.http ?? {}) };
@@ -153,16 +159,28 @@ export class IncidentIoClient {
     this.agent.destroy();
   }
 
+  /** Smoothed round-trip time of recent requests (ms), for sizing concurrency to latency. */
+  get latencyMs(): number | undefined {
+    return this.latencyEwma;
+  }
+
   private async send(req: RequestOptions, signal?: AbortSignal): Promise<AxiosResponse<string>> {
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.opts.timeoutMs);
     const qs = encodeQuery(req.query);
-    return this.axios.request<string>({
+    const started = Date.now();
+    const response = await this.axios.request<string>({
       method: req.method,
       url: qs ? `${req.path}?${qs}` : req.path,
       data: req.body === undefined ? undefined : JSON.stringify(req.body),
-      headers: req.body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      headers: {
+        ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(req.authorization === undefined ? {} : { Authorization: req.authorization }),
+      },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
+    const took = Date.now() - started;
+    this.latencyEwma = this.latencyEwma === undefined ? took : this.latencyEwma * 0.8 + took * 0.2;
+    return response;
   }
 
   private backoff(attempt: number): number {
@@ -175,7 +193,8 @@ export class IncidentIoClient {
     const raw = response.data;
     if (response.status === 204 || raw === '' || raw === undefined) return undefined as T;
     const parsed = tryParse(raw);
-    if (parsed === undefined || typeof parsed !== 'object') {
+    // Every incident.io answer with a body is a JSON object; `null` or a bare string is not an answer.
+    if (parsed === undefined || parsed === null || typeof parsed !== 'object') {
       const type = headerValue(response, 'content-type') ?? 'unknown content type';
       throw new TransportError(
         `incident.io answered ${req.method} ${req.path} with a body that is not JSON (${type}); ` +

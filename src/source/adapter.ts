@@ -8,6 +8,7 @@ import type {
   SourceMessage,
   StreamDescriptor,
   StreamRequest,
+  SyncMode,
 } from '../contract';
 import { CancelledError, ConfigError, ConnectorError, toConnectorError } from '../errors';
 import { IncidentIoClient } from '../http/client';
@@ -15,6 +16,8 @@ import { loadSchema } from '../validation';
 import { SourceConfig, validateSourceConfig } from './config';
 import { withNamedCustomFields } from './custom-fields';
 import { readStream } from './read-stream';
+import type { StreamDefinition } from './streams/types';
+import { mergeConcurrent } from '../util/merge';
 import { findStream, STREAMS } from './streams';
 
 interface IdentityBody {
@@ -63,67 +66,96 @@ export class IncidentIoSource implements SourceAdapter {
   async *read(request: ReadRequest): AsyncGenerator<SourceMessage> {
     const wanted = this.resolveStreams(request.streams);
     const signal = request.signal ?? this.ctx.signal;
-    let authFailure: ConnectorError | undefined;
-    for (const { def, syncMode } of wanted) {
-      if (signal?.aborted) throw new CancelledError();
-      if (authFailure) {
-        yield {
-          type: 'stream_status',
-          stream: def.name,
-          status: 'incomplete',
-          error: errorInfo(authFailure),
-        };
-        continue;
-      }
-      yield { type: 'stream_status', stream: def.name, status: 'started' };
-      let records = 0;
-      let pages = 0;
-      let skipped = 0;
-      try {
-        for await (const msg of readStream(def, this.client, {
-          syncMode,
-          state: request.state?.[def.name],
-          config: this.config,
-          limit: request.limit,
-          signal,
-          transform:
-            def.namedCustomFields && this.config.custom_fields === 'named'
-              ? withNamedCustomFields
-              : undefined,
-          onPage: (p) => {
-            pages = p;
-          },
-          onSkippedParent: (id) => {
-            skipped++;
-            this.ctx.logger?.warn(`${def.name}: skipped the children of ${id}: it no longer exists (404)`);
-          },
-        })) {
-          if (msg.type === 'record') records++;
-          yield msg;
-        }
-        yield {
-          type: 'stream_status',
-          stream: def.name,
-          status: 'complete',
-          records,
-          pages,
-          ...(skipped ? { skipped } : {}),
-        };
-      } catch (e) {
-        const err = toConnectorError(e);
-        if (err instanceof CancelledError) throw err;
-        if (err.failureType === 'auth') authFailure = err;
-        this.ctx.logger?.error(`${def.name}: ${err.message}`);
-        yield {
-          type: 'stream_status',
-          stream: def.name,
-          status: 'incomplete',
-          records,
-          pages,
-          error: errorInfo(err),
-        };
-      }
+    const shared: { authFailure?: ConnectorError } = {};
+    // Several streams at once, all within the key's one limiter.
+    yield* mergeConcurrent(
+      wanted.map(
+        ({ def, syncMode }) =>
+          () =>
+            this.readOne(def, syncMode, request, shared, signal)
+      ),
+      this.config.stream_concurrency
+    );
+  }
+
+  private async *readOne(
+    def: StreamDefinition,
+    syncMode: SyncMode,
+    request: ReadRequest,
+    shared: { authFailure?: ConnectorError },
+    signal?: AbortSignal
+  ): AsyncGenerator<SourceMessage> {
+    if (signal?.aborted) throw new CancelledError();
+    // A revoked key fails every stream the same way: don't send requests that cannot succeed.
+    if (shared.authFailure) {
+      yield {
+        type: 'stream_status',
+        stream: def.name,
+        status: 'incomplete',
+        error: errorInfo(shared.authFailure),
+      };
+      return;
     }
+    yield { type: 'stream_status', stream: def.name, status: 'started' };
+    let records = 0;
+    let pages = 0;
+    let skipped = 0;
+    try {
+      for await (const msg of readStream(def, this.client, {
+        syncMode,
+        state: request.state?.[def.name],
+        config: this.config,
+        limit: request.limit,
+        signal,
+        transform:
+          def.namedCustomFields && this.config.custom_fields === 'named' ? withNamedCustomFields : undefined,
+        partitions: this.config.max_partitions,
+        workers: () => this.pageConcurrency(),
+        onPage: (p) => {
+          pages = p;
+        },
+        onSkippedParent: (id) => {
+          skipped++;
+          this.ctx.logger?.warn(`${def.name}: skipped the children of ${id}: it no longer exists (404)`);
+        },
+      })) {
+        if (msg.type === 'record') records++;
+        yield msg;
+      }
+      yield {
+        type: 'stream_status',
+        stream: def.name,
+        status: 'complete',
+        records,
+        pages,
+        ...(skipped ? { skipped } : {}),
+      };
+    } catch (e) {
+      const err = toConnectorError(e);
+      if (err instanceof CancelledError) throw err;
+      if (err.failureType === 'auth') shared.authFailure = err;
+      this.ctx.logger?.error(`${def.name}: ${err.message}`);
+      yield {
+        type: 'stream_status',
+        stream: def.name,
+        status: 'incomplete',
+        records,
+        pages,
+        error: errorInfo(err),
+      };
+    }
+  }
+
+  /**
+   * Pages one stream requests at once: enough to keep the key's refill rate busy at the observed
+   * latency (Little's law), shared by the streams read together, unless the config fixes it.
+   */
+  private pageConcurrency(): number {
+    if (this.config.page_concurrency) return this.config.page_concurrency;
+    const rate = this.client.limiter.budget.refillPerSecond;
+    const latencySeconds = (this.client.latencyMs ?? 250) / 1000;
+    const needed = Math.ceil((rate * latencySeconds * 1.5) / Math.max(1, this.config.stream_concurrency));
+    return Math.max(2, Math.min(16, needed));
   }
 
   async sample(stream: string, n: number): Promise<Record<string, unknown>[]> {

@@ -10,6 +10,9 @@ export interface SourceConfig {
   custom_fields: 'named' | 'nested';
   schedule_window_days: { past: number; future: number };
   page_sizes?: Record<string, number>;
+  stream_concurrency: number;
+  max_partitions: number;
+  page_concurrency?: number;
 }
 
 export function validateSourceConfig(input: unknown): SourceConfig {

@@ -6,8 +6,9 @@ import type { SourceMessage, StreamState, SyncMode } from '../contract';
 import { ApiError } from '../errors';
 import type { IncidentIoClient } from '../http/client';
 import { paginate } from '../http/paginate';
+import { readPartitioned } from './partitioned-read';
 import { mapOrdered } from '../util/ordered-pool';
-import { formatTimestamp, parseTimestamp } from '../util/time';
+import { earlierTimestamp, formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
 import type { SourceConfig } from './config';
 import { findStream } from './streams';
 import type { StreamDefinition } from './streams/types';
@@ -36,21 +37,10 @@ export interface ReadStreamOptions {
   transform?: (record: Record<string, unknown>) => Record<string, unknown>;
   /** Parents whose children are fetched at once (default 8). */
   childConcurrency?: number;
-}
-
-function later(a: string | undefined, b: string | undefined): string | undefined {
-  const ta = parseTimestamp(a);
-  const tb = parseTimestamp(b);
-  if (ta === undefined) return tb === undefined ? undefined : b;
-  if (tb === undefined) return a;
-  return tb > ta ? b : a;
-}
-
-function earlier(a: string | undefined, b: string | undefined): string | undefined {
-  const ta = parseTimestamp(a);
-  const tb = parseTimestamp(b);
-  if (ta === undefined || tb === undefined) return ta === undefined ? b : a;
-  return tb < ta ? b : a;
+  /** Time partitions of a backfill (streams with timePartition); 1 reads flat. */
+  partitions?: number;
+  /** Pages requested at once across those partitions (a function: sized once latency is known). */
+  workers?: number | (() => number);
 }
 
 export function clampPageSize(def: StreamDefinition, requested?: number): number | undefined {
@@ -75,7 +65,35 @@ export function readStream(
   client: IncidentIoClient,
   opts: ReadStreamOptions
 ): AsyncGenerator<SourceMessage> {
-  return def.parent ? readChildStream(def, client, opts) : readFlatStream(def, client, opts);
+  if (def.parent) return readChildStream(def, client, opts);
+  const prior = (opts.state ?? {}) as StreamCursorState & { scan?: { parts?: unknown } };
+  // A backfill (no cursor yet) of a stream that filters on created_at is paged in parallel time
+  // partitions; a flat scan already in progress resumes flat.
+  const partitions = opts.partitions ?? 1;
+  const backfill = !prior.cursor && (!prior.scan || prior.scan.parts !== undefined);
+  if (def.timePartition && partitions > 1 && backfill) {
+    return readPartitioned(def, client, {
+      ...opts,
+      since: sinceFor(def, prior, opts),
+      partitions,
+      workers: opts.workers ?? 4,
+    });
+  }
+  return readFlatStream(def, client, opts);
+}
+
+/** Where a new scan starts: the cursor minus the lookback, never before start_date. */
+function sinceFor(
+  def: StreamDefinition,
+  prior: StreamCursorState,
+  opts: ReadStreamOptions
+): string | undefined {
+  const incremental = opts.syncMode === 'incremental' && def.cursorField !== undefined;
+  if (incremental && prior.cursor) {
+    const from = (parseTimestamp(prior.cursor) ?? 0) - lookbackMs(def, opts.config);
+    return laterTimestamp(formatTimestamp(from), opts.config.start_date);
+  }
+  return def.cursorFilter ? opts.config.start_date : undefined;
 }
 
 async function* readFlatStream(
@@ -87,15 +105,7 @@ async function* readFlatStream(
   const prior = (opts.state ?? {}) as StreamCursorState;
   const incremental = opts.syncMode === 'incremental' && def.cursorField !== undefined;
   const resumed = prior.scan;
-  let since: string | undefined;
-  if (resumed) {
-    since = resumed.since;
-  } else if (incremental && prior.cursor) {
-    const from = (parseTimestamp(prior.cursor) ?? 0) - lookbackMs(def, opts.config);
-    since = later(formatTimestamp(from), opts.config.start_date);
-  } else if (def.cursorFilter) {
-    since = opts.config.start_date;
-  }
+  const since = resumed ? resumed.since : sinceFor(def, prior, opts);
   const scan = {
     started_at: resumed?.started_at ?? formatTimestamp(now()),
     since,
@@ -125,7 +135,7 @@ async function* readFlatStream(
       pages++;
       for (const raw of page.records) {
         const value = def.cursorField ? (raw[def.cursorField] as string | undefined) : undefined;
-        if (def.cursorField) scan.max_seen = later(scan.max_seen, value);
+        if (def.cursorField) scan.max_seen = laterTimestamp(scan.max_seen, value);
         if (sinceMs !== undefined && (parseTimestamp(value) ?? Infinity) < sinceMs) continue;
         const record = cleanRecord(def, raw);
         yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(record) : record };
@@ -153,8 +163,8 @@ async function* readFlatStream(
     }
   }
   // The scan is complete: records changed after it started have cursor values ≥ its start.
-  const reached = scan.max_seen ? earlier(scan.max_seen, scan.started_at) : undefined;
-  const cursor = later(prior.cursor, reached);
+  const reached = scan.max_seen ? earlierTimestamp(scan.max_seen, scan.started_at) : undefined;
+  const cursor = laterTimestamp(prior.cursor, reached);
   yield { type: 'state', stream: def.name, state: (cursor ? { cursor } : {}) as StreamState };
 }
 

@@ -24,6 +24,7 @@ export const alerts: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'created_at',
   cursorFilter: 'created_at',
+  timePartition: { filter: 'created_at' },
   lookbackSetting: 'reread_window_minutes',
   syncModes: FULL_AND_INCREMENTAL,
   readRoles: ANY_READER,
@@ -93,6 +94,7 @@ export const escalations: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   cursorFilter: 'updated_at',
+  timePartition: { filter: 'created_at' },
   syncModes: FULL_AND_INCREMENTAL,
   readRoles: ON_CALL_READER,
 };
@@ -189,6 +191,7 @@ export const workflowRuns: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'created_at',
   cursorFilter: 'created_at',
+  timePartition: { filter: 'created_at' },
   lookbackSetting: 'reread_window_minutes',
   syncModes: FULL_AND_INCREMENTAL,
   readRoles: WORKFLOW_READER,

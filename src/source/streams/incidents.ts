@@ -46,6 +46,7 @@ export const incidents: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   cursorFilter: 'updated_at',
+  timePartition: { filter: 'created_at', oldestFirst: true },
   syncModes: FULL_AND_INCREMENTAL,
   readRoles: ANY_READER,
   namedCustomFields: true,

@@ -42,6 +42,8 @@ export interface StreamDefinition {
   cursorField?: string;
   /** Query filter for the cursor (`<filter>[gte]=...`); without it incremental filters client-side. */
   cursorFilter?: string;
+  /** Backfills are split into parallel partitions on this time filter (gte/lte). */
+  timePartition?: { filter: 'created_at'; oldestFirst?: boolean };
   /** Source-config key of this stream's re-read window, when it differs from `lookback_minutes`. */
   lookbackSetting?: 'reread_window_minutes';
   syncModes: SyncMode[];

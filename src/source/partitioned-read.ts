@@ -1,0 +1,247 @@
+// A long backfill of a stream that can filter on created_at is split into time partitions paged
+// concurrently, so the key's budget rather than round-trip latency bounds the read. Partitions are
+// half-open [from, to): the API's `lte` is inclusive, so a record exactly on a boundary is dropped by
+// the partition below it and kept by the one above — each record appears exactly once. The last
+// partition has no upper bound, so incidents created during the scan are still read.
+import type { SourceMessage, StreamState } from '../contract';
+import type { IncidentIoClient } from '../http/client';
+import { paginate } from '../http/paginate';
+import { ConnectorError } from '../errors';
+import { earlierTimestamp, formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
+import { clampPageSize, type ReadStreamOptions, type StreamCursorState } from './read-stream';
+import type { StreamDefinition } from './streams/types';
+
+export interface TimePartition {
+  from: string;
+  /** Exclusive upper bound; absent on the last partition. */
+  to?: string;
+  after?: string;
+  done?: boolean;
+}
+
+export interface PartitionedScan {
+  started_at: string;
+  since?: string;
+  max_seen?: string;
+  parts: TimePartition[];
+}
+
+/** incident.io launched in 2021: no organisation has records before this. */
+const EARLIEST_POSSIBLE = Date.parse('2019-01-01T00:00:00Z');
+const SECOND = 1000;
+
+/** Splits [from, to) into n slices on whole seconds; the last is open-ended. */
+export function splitRange(fromMs: number, toMs: number, n: number): TimePartition[] {
+  const from = Math.floor(fromMs / SECOND) * SECOND;
+  const span = Math.max(0, toMs - from);
+  const count = Math.max(1, Math.min(n, Math.floor(span / SECOND)));
+  const bounds = Array.from(
+    { length: count + 1 },
+    (_, i) => Math.floor((from + (span * i) / count) / SECOND) * SECOND
+  );
+  return bounds.slice(0, -1).map((b, i) => ({
+    from: formatTimestamp(b),
+    ...(i < count - 1 ? { to: formatTimestamp(bounds[i + 1]) } : {}),
+  }));
+}
+
+/**
+ * The created_at of the oldest record matching `query`, found by bisecting `created_at[lte]` with
+ * one-record pages (about a dozen requests over years, at day precision), or undefined if none.
+ */
+export async function findEarliest(
+  def: StreamDefinition,
+  client: IncidentIoClient,
+  query: Record<string, string | string[]>,
+  lowerMs: number,
+  upperMs: number,
+  signal?: AbortSignal
+): Promise<number | undefined> {
+  const field = def.timePartition!.filter;
+  const any = async (toMs: number) => {
+    const page = await paginate<Record<string, unknown>>(client, {
+      path: def.path,
+      recordsField: def.recordsField,
+      query: { ...query, [`${field}[lte]`]: formatTimestamp(toMs) },
+      pageSize: 1,
+      signal,
+    }).next();
+    return !page.done && page.value.records.length > 0;
+  };
+  if (!(await any(upperMs))) return undefined;
+  let lo = lowerMs;
+  let hi = upperMs;
+  while (hi - lo > 86_400_000) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await any(mid)) hi = mid;
+    else lo = mid;
+  }
+  return lo;
+}
+
+/**
+ * How to split a backfill. A stream sorted oldest first tells its earliest record and its size in
+ * one request; others read their first page (which may be the whole stream) and bisect for the
+ * earliest record. Small streams are not split.
+ */
+async function planPartitions(
+  def: StreamDefinition,
+  client: IncidentIoClient,
+  query: Record<string, string | string[]>,
+  pageSize: number | undefined,
+  startedMs: number,
+  opts: ReadStreamOptions & { since?: string; partitions: number }
+): Promise<{ parts: TimePartition[]; wholeStream?: undefined } | { wholeStream: Record<string, unknown>[] }> {
+  const field = def.timePartition!.filter;
+  const open = (fromMs: number, n: number) => ({ parts: splitRange(fromMs, startedMs, n) });
+  if (def.timePartition!.oldestFirst) {
+    const first = await paginate<Record<string, unknown>>(client, {
+      path: def.path,
+      recordsField: def.recordsField,
+      query,
+      pageSize: 1,
+      signal: opts.signal,
+    }).next();
+    const earliest = first.done ? undefined : parseTimestamp(first.value.records[0]?.[field]);
+    // Nothing yet: one open partition still reads what gets created during the scan.
+    if (earliest === undefined) return open(startedMs, 1);
+    const pages = Math.ceil((first.done ? 0 : (first.value.total ?? Infinity)) / (pageSize ?? 25));
+    return open(earliest, Math.max(1, Math.min(opts.partitions, pages)));
+  }
+  const firstIter = paginate<Record<string, unknown>>(client, {
+    path: def.path,
+    recordsField: def.recordsField,
+    query,
+    pageSize,
+    signal: opts.signal,
+  });
+  const first = await firstIter.next();
+  await firstIter.return(undefined);
+  if (first.done || !first.value.next) return { wholeStream: first.done ? [] : first.value.records };
+  // The range starts at the cursor's window when the cursor is on the partition field itself.
+  const sinceMs = def.cursorFilter === field ? parseTimestamp(opts.since) : undefined;
+  const lower = sinceMs ?? parseTimestamp(opts.config.start_date) ?? EARLIEST_POSSIBLE;
+  const earliest = await findEarliest(def, client, query, lower, startedMs, opts.signal);
+  return open(earliest ?? startedMs, earliest === undefined ? 1 : opts.partitions);
+}
+
+export async function* readPartitioned(
+  def: StreamDefinition,
+  client: IncidentIoClient,
+  opts: ReadStreamOptions & { since?: string; workers: number | (() => number); partitions: number }
+): AsyncGenerator<SourceMessage> {
+  const now = opts.now ?? Date.now;
+  const field = def.timePartition!.filter;
+  const prior = (opts.state ?? {}) as StreamCursorState & { scan?: PartitionedScan };
+  const query: Record<string, string | string[]> = { ...def.query };
+  const sinceForCursor = opts.since;
+  if (sinceForCursor && def.cursorFilter) query[`${def.cursorFilter}[gte]`] = sinceForCursor;
+  const pageSize = clampPageSize(def, opts.config.page_sizes?.[def.name]);
+
+  let scan: PartitionedScan;
+  if (prior.scan?.parts) {
+    scan = prior.scan;
+  } else {
+    const startedMs = now();
+    const plan = await planPartitions(def, client, query, pageSize, startedMs, opts);
+    if (plan.wholeStream) {
+      // The first page was the whole stream: no partitions needed, nothing read twice.
+      let max: string | undefined;
+      let emitted = 0;
+      for (const raw of plan.wholeStream) {
+        if (def.cursorField) max = laterTimestamp(max, raw[def.cursorField] as string | undefined);
+        yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(raw) : raw };
+        if (opts.limit !== undefined && ++emitted >= opts.limit) return;
+      }
+      opts.onPage?.(1);
+      const reached = max ? earlierTimestamp(max, formatTimestamp(startedMs)) : undefined;
+      const cursor = laterTimestamp(prior.cursor, reached);
+      yield { type: 'state', stream: def.name, state: (cursor ? { cursor } : {}) as StreamState };
+      return;
+    }
+    scan = {
+      started_at: formatTimestamp(startedMs),
+      ...(sinceForCursor ? { since: sinceForCursor } : {}),
+      parts: plan.parts,
+    };
+  }
+
+  type PageOutcome = { part: TimePartition; records: Record<string, unknown>[]; next?: string };
+  const pull = async (part: TimePartition): Promise<PageOutcome> => {
+    const iter = paginate<Record<string, unknown>>(client, {
+      path: def.path,
+      recordsField: def.recordsField,
+      query: { ...query, [`${field}[gte]`]: part.from, ...(part.to ? { [`${field}[lte]`]: part.to } : {}) },
+      pageSize,
+      after: part.after,
+      signal: opts.signal,
+    });
+    // One page per call: the cursor goes into the state before the next page is asked for.
+    const page = await iter.next();
+    await iter.return(undefined);
+    if (page.done) return { part, records: [] };
+    if (page.value.next !== undefined && page.value.next === part.after) {
+      throw new ConnectorError(
+        'system',
+        `incident.io returned the cursor "${part.after}" for GET ${def.path} twice, so paging would never end; ` +
+          'the read stopped after the last complete page (its state is saved): try again later',
+        { code: 'cursor_not_advancing' }
+      );
+    }
+    const toMs = parseTimestamp(part.to);
+    const records = page.value.records.filter(
+      (r) => toMs === undefined || (parseTimestamp(r[field]) ?? 0) < toMs
+    );
+    return { part, records, next: page.value.next };
+  };
+
+  // Sized now that the probes above measured the latency.
+  const workers = typeof opts.workers === 'function' ? opts.workers() : opts.workers;
+  let emitted = 0;
+  let pages = 0;
+  const inFlight = new Map<TimePartition, Promise<PageOutcome>>();
+  const queue = scan.parts.filter((p) => !p.done);
+  const fill = () => {
+    while (inFlight.size < workers && queue.length > 0) {
+      const part = queue.shift()!;
+      const p = pull(part);
+      p.catch(() => undefined);
+      inFlight.set(part, p);
+    }
+  };
+  fill();
+  try {
+    while (inFlight.size > 0) {
+      const outcome = await Promise.race(inFlight.values());
+      inFlight.delete(outcome.part);
+      pages++;
+      for (const raw of outcome.records) {
+        if (def.cursorField)
+          scan.max_seen = laterTimestamp(scan.max_seen, raw[def.cursorField] as string | undefined);
+        yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(raw) : raw };
+        emitted++;
+        if (opts.limit !== undefined && emitted >= opts.limit) return;
+      }
+      if (outcome.next) {
+        outcome.part.after = outcome.next;
+        queue.unshift(outcome.part);
+      } else {
+        outcome.part.done = true;
+        delete outcome.part.after;
+      }
+      opts.onPage?.(pages);
+      fill();
+      if (inFlight.size > 0 || queue.length > 0) {
+        const state = { ...(prior.cursor ? { cursor: prior.cursor } : {}), scan };
+        yield { type: 'state', stream: def.name, state: JSON.parse(JSON.stringify(state)) as StreamState };
+      }
+    }
+  } finally {
+    // Pages still in flight when the consumer stops are abandoned; their cursors were never saved.
+    inFlight.clear();
+  }
+  // As in a flat scan: the cursor reaches min(newest seen, scan start) once every partition is done.
+  const reached = scan.max_seen ? earlierTimestamp(scan.max_seen, scan.started_at) : undefined;
+  const cursor = laterTimestamp(prior.cursor, reached);
+  yield { type: 'state', stream: def.name, state: (cursor ? { cursor } : {}) as StreamState };
+}

@@ -4,17 +4,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, ConnectorError } from '../errors';
 import { loadSchema } from '../validation';
-import {
-  check,
-  credentialsAdd,
-  credentialsList,
-  credentialsRemove,
-  credentialsTest,
-} from './commands/credentials';
-import { runDemo } from './commands/demo';
-import { runRead } from './commands/read';
-import { runSimulator } from './commands/simulator';
-import { runWrite } from './commands/write';
+// Commands load on use: `read` should not pay for the simulator's 4 MB spec at start-up.
+const credentials = () => import('./commands/credentials');
+const demo = () => import('./commands/demo');
+const read = () => import('./commands/read');
+const simulator = () => import('./commands/simulator');
+const write = () => import('./commands/write');
 import { EXIT } from './exit-codes';
 import { Redactor } from './redact';
 import { GlobalOptions, Session } from './session';
@@ -66,7 +61,9 @@ export function buildProgram(
     .description('probe the credential (GET /v1/identity); exit 0 only when it works')
     .option('--action <action>', 'warn when the key cannot run this destination action')
     .option('--stream <name>', 'warn when the key cannot read this stream', collect)
-    .action((o: { action?: string; stream?: string[] }) => run((s) => check(s, o)));
+    .action((o: { action?: string; stream?: string[] }) =>
+      run(async (s) => (await credentials()).check(s, o))
+    );
 
   program
     .command('discover')
@@ -88,7 +85,7 @@ export function buildProgram(
     .option('--state-file <file>', 'resume from and save state to this file')
     .option('--config <file>', 'source config JSON file')
     .addOption(new Option('--sync-mode <mode>', 'sync mode').choices(['full_refresh', 'incremental']))
-    .action((o) => run((s) => runRead(s, o)));
+    .action((o) => run(async (s) => (await read()).runRead(s, o)));
 
   program
     .command('write')
@@ -96,7 +93,7 @@ export function buildProgram(
     .requiredOption('--action <action>', 'destination action, e.g. create_incident')
     .option('--input <file>', 'JSON lines input file, or - for stdin', '-')
     .option('--config <file>', 'destination config JSON file')
-    .action((o) => run((s) => runWrite(s, o)));
+    .action((o) => run(async (s) => (await write()).runWrite(s, o)));
 
   const creds = program.command('credentials').description('manage saved credentials');
   creds
@@ -105,19 +102,19 @@ export function buildProgram(
     .requiredOption('--name <name>', 'name of the credential')
     .option('--description <text>', 'what this credential is for')
     .option('--base-url <url>', 'API base URL (default https://api.incident.io)')
-    .action((o) => run((s) => credentialsAdd(s, o)));
+    .action((o) => run(async (s) => (await credentials()).credentialsAdd(s, o)));
   creds
     .command('list')
     .description('list saved credentials (never the key)')
-    .action(() => run((s) => credentialsList(s)));
+    .action(() => run(async (s) => (await credentials()).credentialsList(s)));
   creds
     .command('test <name>')
     .description('probe a saved credential')
-    .action((name: string) => run((s) => credentialsTest(s, name)));
+    .action((name: string) => run(async (s) => (await credentials()).credentialsTest(s, name)));
   creds
     .command('remove <name>')
     .description('delete a saved credential')
-    .action((name: string) => run(() => credentialsRemove(name)));
+    .action((name: string) => run(async () => (await credentials()).credentialsRemove(name)));
 
   program
     .command('simulator')
@@ -128,16 +125,17 @@ export function buildProgram(
     .option('--burst <n>', 'token bucket size per key', int('--burst'))
     .option('--refill <n>', 'token bucket refill per second', int('--refill'))
     .option('--latency <ms>', 'added latency per request', int('--latency'))
+    .option('--unlimited', 'no rate limit')
     .addOption(
       new Option('--retry-after <form>', 'Retry-After form on 429').choices(['seconds', 'http-date'])
     )
-    .action((o) => run(() => runSimulator(o)));
+    .action((o) => run(async () => (await simulator()).runSimulator(o)));
 
   program
     .command('demo')
     .description('run credential → source → destination end to end against the simulator')
     .option('--incidents <n>', 'seeded incidents', int('--incidents'))
-    .action((o: { incidents?: number }) => run((s) => runDemo(s, o)));
+    .action((o: { incidents?: number }) => run(async (s) => (await demo()).runDemo(s, o)));
 
   return program;
 }

@@ -10,6 +10,7 @@ export interface SimulatorCommandOptions {
   refill?: number;
   latency?: number;
   retryAfter?: 'seconds' | 'http-date';
+  unlimited?: boolean;
 }
 
 export async function runSimulator(opts: SimulatorCommandOptions): Promise<number> {

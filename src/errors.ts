@@ -52,7 +52,10 @@ export class ConnectorError extends Error {
 /** Invalid credential, source or destination config: lists every bad field at once. */
 export class ConfigError extends ConnectorError {
   readonly problems: FieldProblem[];
-  constructor(subject: string, problems: FieldProblem[]) {
+  constructor(
+    readonly subject: string,
+    problems: FieldProblem[]
+  ) {
     super(
       'config',
       `${subject} is invalid: ${problems.map((p) => `${p.field || '/'} ${p.reason}`).join('; ')}`

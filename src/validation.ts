@@ -39,6 +39,11 @@ export function validatorFor(relPath: string, ajv: Ajv2020 = configAjv): Validat
   return v;
 }
 
+/** An unknown field's name is echoed back; a long one may be a pasted secret, so only its start is. */
+function shortName(name: string): string {
+  return name.length > 32 ? `${name.slice(0, 4)}…` : name;
+}
+
 export function toProblems(errors: ErrorObject[] | null | undefined): FieldProblem[] {
   const out: FieldProblem[] = [];
   const seen = new Set<string>();
@@ -51,7 +56,7 @@ export function toProblems(errors: ErrorObject[] | null | undefined): FieldProbl
         reason = 'is required';
         break;
       case 'additionalProperties':
-        field = `${field}/${(e.params as { additionalProperty: string }).additionalProperty}`;
+        field = `${field}/${shortName((e.params as { additionalProperty: string }).additionalProperty)}`;
         reason = 'is not a known field';
         break;
       case 'enum':

@@ -170,9 +170,12 @@ export async function main(argv: string[]): Promise<number> {
 
 function reportError(e: unknown, redactor: Redactor): number {
   if (e instanceof ConnectorError) {
-    process.stderr.write(redactor.redact(`error (${e.failureType}): ${e.message}\n`));
     if (e instanceof ConfigError) {
+      // One line per bad field (the message holds them all on one line).
+      process.stderr.write(redactor.redact(`error (config): ${e.subject} is invalid:\n`));
       for (const p of e.problems) process.stderr.write(redactor.redact(`  ${p.field}: ${p.reason}\n`));
+    } else {
+      process.stderr.write(redactor.redact(`error (${e.failureType}): ${e.message}\n`));
     }
     return e.failureType === 'config' ? EXIT.USAGE : EXIT.FAILED;
   }

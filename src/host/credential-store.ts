@@ -89,6 +89,9 @@ export class CredentialStore {
           { field: '--name', reason: `a credential named "${info.name}" exists already; remove it first` },
         ]);
       }
+      // Encrypt only under the master key the saved entries use: a wrong or missing master.key would
+      // otherwise be replaced or used silently, leaving a store no single master key can open.
+      if (store.credentials.length > 0) this.decrypt(store.credentials[0]);
       const entry: StoredCredential = {
         ...info,
         base_url: credential.base_url,

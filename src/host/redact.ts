@@ -6,8 +6,11 @@ export class Redactor {
   private readonly secrets = new Set<string>();
 
   add(secret: string | undefined): void {
+    // The credential trims the key: a key padded with whitespace (e.g. in the environment) is sent,
+    // and so could leak, in its trimmed form.
+    const s = secret?.trim();
     // Short strings would redact ordinary words; real keys are long.
-    if (secret && secret.length >= 8) this.secrets.add(secret);
+    if (s && s.length >= 8) this.secrets.add(s);
   }
 
   redact(text: string): string {

@@ -84,16 +84,25 @@ export class KeyLimiter extends EventEmitter {
       const started = Date.now();
       const gate = this.gates.get(route);
       // A learned endpoint gate is a token taken before the key's own, as octokit layers its limits.
-      if (gate) await gate.schedule(async () => undefined);
+      // Both waits end at once when the signal aborts (the queued job then sends nothing).
+      if (gate) await gate.schedule(async () => undefined, { signal });
       try {
-        return await this.bucket.schedule(async () => {
-          if (Date.now() < this.pausedUntil) throw new PausedWhileQueued();
-          const waited = Date.now() - started;
-          this.counters.requests++;
-          this.counters.waitedMs += waited;
-          if (waited > 0) this.emit('wait', { route, ms: waited });
-          return fn();
-        });
+        return await this.bucket.schedule(
+          async () => {
+            if (Date.now() < this.pausedUntil) {
+              // A 429 paused the key while this job was queued: send nothing, keep the token(s).
+              this.bucket.refund();
+              gate?.refund();
+              throw new PausedWhileQueued();
+            }
+            const waited = Date.now() - started;
+            this.counters.requests++;
+            this.counters.waitedMs += waited;
+            if (waited > 0) this.emit('wait', { route, ms: waited });
+            return fn();
+          },
+          { signal }
+        );
       } catch (e) {
         if (e instanceof PausedWhileQueued) continue;
         throw e;

@@ -1,7 +1,15 @@
 // A bottleneck limiter shaped like incident.io's token bucket: a reservoir of `burst` tokens that
 // refills continuously at `refillPerSecond`. bottleneck's own reservoirIncrease loses the fraction of
 // an interval on every late heartbeat, so the refill is computed here from elapsed time instead.
+//
+// The refill follows an exact continuous bucket (`model`) that is capped at `burst` at the moment
+// each token is taken, not only at the ticks: crediting a whole tick's refill to a bucket that was
+// full for part of that tick would let a request start up to one tick early, which a server with the
+// same bucket counts as over the limit. Credit accrued in the model reaches bottleneck's reservoir on
+// the next tick, so the reservoir is never ahead of the model.
 import Bottleneck from 'bottleneck';
+import { CancelledError } from '../errors';
+import { abortable } from '../util/clock';
 
 export interface TokenBucketOptions {
   id: string;
@@ -17,7 +25,11 @@ export class TokenBucket {
   private readonly limiter: Bottleneck;
   private burst: number;
   private refillPerSecond: number;
-  private lastRefill = Date.now();
+  /** Tokens of the continuous bucket as of `modelAt` (may go below 0 after a correction). */
+  private model: number;
+  private modelAt = Date.now();
+  /** Refill accrued in the model that bottleneck's reservoir has not been given yet. */
+  private pending = 0;
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
 
@@ -25,6 +37,7 @@ export class TokenBucket {
     this.id = opts.id;
     this.burst = opts.burst;
     this.refillPerSecond = opts.refillPerSecond;
+    this.model = opts.burst;
     this.limiter = new Bottleneck({
       id: opts.id,
       reservoir: opts.burst,
@@ -40,9 +53,37 @@ export class TokenBucket {
     return { burst: this.burst, refillPerSecond: this.refillPerSecond };
   }
 
-  /** Runs fn once a token (and a concurrency slot) is available. */
-  schedule<T>(fn: () => Promise<T>, opts: { priority?: number } = {}): Promise<T> {
-    return this.limiter.schedule({ priority: opts.priority ?? 5 }, fn);
+  /**
+   * Runs fn once a token (and a concurrency slot) is available. With a signal, an abort rejects at
+   * once with CancelledError, even while the job is still queued; a queued job that was aborted sends
+   * nothing and gives its token back.
+   */
+  schedule<T>(fn: () => Promise<T>, opts: { priority?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const { signal } = opts;
+    const job = this.limiter.schedule({ priority: opts.priority ?? 5 }, async () => {
+      // bottleneck has just taken a token from the reservoir.
+      if (signal?.aborted) {
+        this.pending += 1; // returned to the reservoir on the next tick
+        throw new CancelledError();
+      }
+      this.advance(Date.now());
+      this.model -= 1;
+      return fn();
+    });
+    return abortable(job, signal);
+  }
+
+  /**
+   * Gives back one token taken by a job that then sent nothing (it found the key paused). Never fills
+   * the bucket above its burst.
+   */
+  refund(): void {
+    this.advance(Date.now());
+    const back = Math.min(1, this.burst - this.model);
+    if (back > 0) {
+      this.model += back;
+      this.pending += back;
+    }
   }
 
   async tokens(): Promise<number> {
@@ -61,23 +102,41 @@ export class TokenBucket {
   async lowerTo(tokens: number): Promise<void> {
     const current = await this.tokens();
     const target = Math.max(0, Math.floor(tokens));
-    if (target < current) await this.limiter.incrementReservoir(target - current);
+    if (target < current) {
+      const now = (await this.limiter.incrementReservoir(target - current)) ?? target;
+      // The server is authoritative: the model (and credit not yet handed over) drop with it.
+      this.advance(Date.now());
+      this.pending = 0;
+      this.model = Math.min(this.model, now);
+    }
   }
 
   /** Changes the bucket shape (a tighter limit learned from the API). */
   async reshape(burst: number, refillPerSecond: number): Promise<void> {
+    this.advance(Date.now());
     this.burst = burst;
     this.refillPerSecond = refillPerSecond;
+    this.model = Math.min(this.model, burst);
+    this.pending = Math.min(this.pending, Math.max(0, this.model));
     await this.lowerTo(burst);
+  }
+
+  /** Moves the continuous bucket to `now`, capped at its burst; the increase is owed to the reservoir. */
+  private advance(now: number): void {
+    const elapsed = Math.max(0, now - this.modelAt);
+    this.modelAt = Math.max(this.modelAt, now);
+    const next = Math.min(this.burst, this.model + (elapsed / 1000) * this.refillPerSecond);
+    if (next > this.model) {
+      this.pending += next - this.model;
+      this.model = next;
+    }
   }
 
   private async refill(): Promise<void> {
     if (this.stopped) return;
-    const now = Date.now();
-    const elapsed = now - this.lastRefill;
-    this.lastRefill = now;
-    const current = await this.tokens();
-    const add = Math.min((elapsed / 1000) * this.refillPerSecond, this.burst - current);
+    this.advance(Date.now());
+    const add = this.pending;
+    this.pending = 0;
     if (add > 0) await this.limiter.incrementReservoir(add);
   }
 

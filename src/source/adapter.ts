@@ -65,17 +65,23 @@ export class IncidentIoSource implements SourceAdapter {
 
   async *read(request: ReadRequest): AsyncGenerator<SourceMessage> {
     const wanted = this.resolveStreams(request.streams);
-    const signal = request.signal ?? this.ctx.signal;
+    // Stopping early (a limit, a consumer that breaks) cancels the pages still in flight, so no
+    // request outlives the read and none is retried after it.
+    const stop = new AbortController();
+    const outer = request.signal ?? this.ctx.signal;
+    const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
     const shared: { authFailure?: ConnectorError } = {};
-    // Several streams at once, all within the key's one limiter.
-    yield* mergeConcurrent(
-      wanted.map(
-        ({ def, syncMode }) =>
-          () =>
-            this.readOne(def, syncMode, request, shared, signal)
-      ),
-      this.config.stream_concurrency
+    const readers = wanted.map(
+      ({ def, syncMode }) =>
+        () =>
+          this.readOne(def, syncMode, request, shared, signal)
     );
+    try {
+      // Several streams at once, all within the key's one limiter.
+      yield* mergeConcurrent(readers, this.config.stream_concurrency);
+    } finally {
+      stop.abort();
+    }
   }
 
   private async *readOne(

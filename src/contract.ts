@@ -135,13 +135,26 @@ export interface SourceAdapter {
   sample?(stream: string, n: number): Promise<Record<string, unknown>[]>;
 }
 
+export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'existing';
+
+/** What a dry run would have sent for one record (never a secret: tokens travel in headers). */
+export interface PlannedRequest {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
 export type WriteResult =
   | {
       type: 'result';
       index: number;
       status: 'ok';
+      /** The incident.io id; '' in a dry run when the object would be created. */
       id: string;
-      outcome: 'created' | 'updated' | 'unchanged' | 'existing';
+      outcome: WriteOutcome;
+      /** Set in a dry run: nothing was sent; `request` is what would have been (absent: nothing to do). */
+      dryRun?: true;
+      request?: PlannedRequest;
     }
   | { type: 'result'; index: number; status: 'rejected'; problems: FieldProblem[]; message: string }
   | {

@@ -45,7 +45,9 @@ describe('connector.manifest.json', () => {
       for (const [field] of def.primaryKey) expect(schema.properties[field]).toBeDefined();
       if (def.cursorField) expect(schema.properties[def.cursorField]).toBeDefined();
     }
-    expect(filesIn('schemas/streams')).toEqual(manifest.source.streams.map((s: { schema: string }) => s.schema).sort());
+    expect(filesIn('schemas/streams')).toEqual(
+      manifest.source.streams.map((s: { schema: string }) => s.schema).sort()
+    );
   });
 
   it('declares exactly the actions in code, each with its input schema file', () => {
@@ -57,9 +59,13 @@ describe('connector.manifest.json', () => {
       expect(entry.idempotency).toBe(def.idempotency);
       expect(() => validatorFor(entry.input)).not.toThrow();
     }
-    expect(filesIn('schemas/actions')).toEqual(manifest.destination.actions.map((a: { input: string }) => a.input).sort());
+    expect(filesIn('schemas/actions')).toEqual(
+      manifest.destination.actions.map((a: { input: string }) => a.input).sort()
+    );
     // The destination config offers exactly these actions.
-    const config = loadSchema(manifest.destination.configSchema) as { properties: { action: { enum: string[] } } };
+    const config = loadSchema(manifest.destination.configSchema) as {
+      properties: { action: { enum: string[] } };
+    };
     expect([...config.properties.action.enum].sort()).toEqual(declared);
   });
 
@@ -76,7 +82,8 @@ describe('connector.manifest.json', () => {
 
   it('ships every file the manifest names in the npm package', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'));
-    for (const needed of ['dist', 'schemas', 'spec', 'connector.manifest.json']) expect(pkg.files).toContain(needed);
+    for (const needed of ['dist', 'schemas', 'spec', 'connector.manifest.json'])
+      expect(pkg.files).toContain(needed);
     expect(pkg.bin['incident-io-connector']).toBe('dist/host/cli.js');
     expect(pkg.exports['.'].types).toBe('./dist/index.d.ts');
   });

@@ -267,14 +267,15 @@ describe('simulator: contract and data', () => {
   test('unknown routes → 404, wrong methods → 405; stats name routes by template', async () => {
     s.resetStats();
     expect((await call(s, '/v9/nothing')).status).toBe(404);
-    const notImplemented = await call(s, '/v2/incidents/abc/actions/edit', { method: 'POST', body: '{}' });
+    // Rotating a secret is an operation of the spec the simulator does not serve.
+    const notImplemented = await call(s, '/v2/secrets/abc/actions/rotate', { method: 'POST', body: '{}' });
     expect(notImplemented.status).toBe(404);
     expect(notImplemented.body.errors[0].message).toMatch(/not implemented by the simulator/);
     expect((await call(s, '/v1/identity', { method: 'DELETE' })).status).toBe(405);
     expect((await call(s, `/v2/incidents/${all[0].id}`, { key: 'wrong' })).status).toBe(401);
     expect(s.stats().byRoute).toEqual({
       'GET /v9/nothing': 1,
-      'POST /v2/incidents/{id}/actions/edit': 1,
+      'POST /v2/secrets/{id}/actions/rotate': 1,
       'DELETE /v1/identity': 1,
       'GET /v2/incidents/{id}': 1,
     });

@@ -1,25 +1,41 @@
 // The destination adapter: one result per input record, in input order, written concurrently within
-// the key's limiter. Invalid input is rejected before anything is sent; API refusals are failed
-// results with the API's status, code and request_id. in = ok + rejected + failed, always.
+// the key's limiter. Each record is mapped (destination config `mapping`), validated against the
+// action's input schema, prepared (names resolved, lookups done, idempotency key derived) and sent.
+// Invalid input is rejected before anything is sent; API refusals are failed results with the API's
+// status, code and request_id. in = ok + rejected + failed, always. A dry run sends no write.
 import type {
   ConnectorContext,
   Credential,
   DestinationAdapter,
+  Logger,
   WriteOptions,
   WriteResult,
 } from '../contract';
-import { ApiError, BadRecordError, CancelledError, ConfigError, toConnectorError } from '../errors';
+import { ApiError, CancelledError, ConfigError, FieldProblem } from '../errors';
 import { IncidentIoClient } from '../http/client';
 import { mapOrdered } from '../util/ordered-pool';
 import { toProblems, validatorFor } from '../validation';
 import { ActionDefinition, findAction } from './actions';
+import type { ActionContext, PreparedRecord } from './actions/types';
 import { DestinationConfig, validateDestinationConfig } from './config';
+import { Mapping } from './mapping';
 import { NameResolver } from './names';
+import { errorResult, rejected } from './results';
+import { RunCache } from './run-cache';
+
+/**
+ * Reserved record field: the dead-letter file puts each record's reason here. It is ignored on input,
+ * so a dead-letter line can be fixed and fed back as it is (and hashes like the original record).
+ */
+export const DEAD_LETTER_FIELD = '_dead_letter';
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class IncidentIoDestination implements DestinationAdapter {
-  private readonly config: DestinationConfig;
+  readonly config: DestinationConfig;
   private readonly action: ActionDefinition;
   private readonly client: IncidentIoClient;
+  private readonly mapping?: Mapping;
 
   constructor(
     credential: Credential,
@@ -33,6 +49,7 @@ export class IncidentIoDestination implements DestinationAdapter {
         { field: '/action', reason: 'is not a known action' },
       ]);
     this.action = action;
+    if (this.config.mapping) this.mapping = new Mapping(this.config.mapping);
     this.client = new IncidentIoClient(credential, ctx);
   }
 
@@ -44,50 +61,140 @@ export class IncidentIoDestination implements DestinationAdapter {
     records: AsyncIterable<unknown> | Iterable<unknown>,
     opts: WriteOptions = {}
   ): AsyncGenerator<WriteResult> {
-    const names = new NameResolver(this.client);
-    const runStartedAt = Date.now();
+    const cache = new RunCache();
     const signal = opts.signal ?? this.ctx.signal;
+    const actx: ActionContext = {
+      client: this.client,
+      names: new NameResolver(this.client, cache),
+      cache,
+      config: this.config,
+      logger: this.ctx.logger ?? silentLogger,
+      runStartedAt: Date.now(),
+      dryRun: opts.dryRun === true || this.config.dry_run,
+      signal,
+    };
     const validate = validatorFor(this.action.input);
-    yield* mapOrdered(records, this.config.concurrency, async (raw, index): Promise<WriteResult> => {
+    const claims = new Map<string, Promise<WriteResult>>();
+
+    const prepareOne = async (raw: unknown, index: number): Promise<PreparedRecord> => {
       if (signal?.aborted) throw new CancelledError();
       if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-        return rejected(index, [{ field: '/', reason: 'must be a JSON object' }]);
+        return { index, result: rejected(index, [{ field: '/', reason: 'must be a JSON object' }]) };
       }
-      const input = structuredClone(raw) as Record<string, unknown>;
-      if (!validate(input)) return rejected(index, toProblems(validate.errors));
+      const record = { ...(raw as Record<string, unknown>) };
+      delete record[DEAD_LETTER_FIELD];
+      let input: Record<string, unknown>;
+      let mappingProblems: FieldProblem[] = [];
+      if (this.mapping) {
+        ({ input, problems: mappingProblems } = this.mapping.apply(record));
+      } else {
+        input = structuredClone(record);
+      }
+      // The idempotency basis: the input as mapped, before schema defaults are filled in.
+      const basis = structuredClone(input);
+      if (!validate(input) || mappingProblems.length > 0) {
+        const fromTemplates = new Set(mappingProblems.map((p) => p.field));
+        const problems = [
+          ...mappingProblems,
+          ...toProblems(validate.errors)
+            .filter((p) => !fromTemplates.has(p.field))
+            .map((p) => this.explain(p)),
+        ];
+        return { index, result: rejected(index, problems) };
+      }
       try {
-        const prepared = await this.action.prepare(input, raw, { client: this.client, names, runStartedAt });
-        const { data } = await this.client.request({ ...prepared.request, signal });
-        return { type: 'result', index, status: 'ok', ...prepared.interpret(data) };
+        return { index, input, prepared: await this.action.prepare(input, basis, actx) };
       } catch (e) {
-        const err = toConnectorError(e);
-        if (err instanceof CancelledError) throw err;
-        if (err instanceof BadRecordError) return rejected(index, err.problems);
-        return {
+        return { index, result: errorResult(index, e) };
+      }
+    };
+
+    const send = async (pr: PreparedRecord): Promise<WriteResult> => {
+      if ('result' in pr) return pr.result;
+      const { index, prepared } = pr;
+      const dry = actx.dryRun ? ({ dryRun: true } as const) : {};
+      if ('done' in prepared) return { type: 'result', index, status: 'ok', ...prepared.done, ...dry };
+      if (prepared.claim !== undefined) {
+        const earlier = claims.get(prepared.claim);
+        if (earlier) {
+          const first = await earlier;
+          if (first.status === 'ok') {
+            return { type: 'result', index, status: 'ok', id: first.id, outcome: 'existing', ...dry };
+          }
+        }
+      }
+      const { request } = prepared;
+      if (actx.dryRun) {
+        const result: WriteResult = {
           type: 'result',
           index,
-          status: 'failed',
-          message: err.message,
-          failureType: err.failureType,
-          ...(err.status !== undefined ? { httpStatus: err.status } : {}),
-          ...(err instanceof ApiError && err.code ? { code: err.code } : {}),
-          ...(err.requestId ? { requestId: err.requestId } : {}),
+          status: 'ok',
+          id: prepared.targetId ?? '',
+          outcome: prepared.targetId ? 'updated' : 'created',
+          dryRun: true,
+          request: {
+            method: request.method,
+            path: request.path,
+            ...(request.body !== undefined ? { body: request.body } : {}),
+          },
         };
+        if (prepared.claim !== undefined) claims.set(prepared.claim, Promise.resolve(result));
+        return result;
       }
+      const attempt = (async (): Promise<WriteResult> => {
+        try {
+          const { data } = await this.client.request({
+            idempotent: this.action.idempotent,
+            ...request,
+            signal,
+          });
+          return { type: 'result', index, status: 'ok', ...prepared.interpret(data) };
+        } catch (e) {
+          const result = errorResult(index, e);
+          const better = e instanceof ApiError ? prepared.explainError?.(e) : undefined;
+          return better && result.status === 'failed' ? { ...result, message: better } : result;
+        }
+      })();
+      if (prepared.claim !== undefined) {
+        attempt.catch(() => undefined);
+        claims.set(prepared.claim, attempt);
+      }
+      return attempt;
+    };
+
+    const prepared = mapOrdered(records, this.config.concurrency, prepareOne);
+    const runner = this.action.batch?.(actx);
+    if (runner) {
+      yield* runner(prepared);
+      return;
+    }
+    // Prepare and send overlap, up to `concurrency` records in flight, results in input order. Claims
+    // are taken in input order (each record waits until the records before it have taken theirs), so
+    // of several records that would create the same object, the first one in the input creates it.
+    let claimTurn: Promise<void> = Promise.resolve();
+    yield* mapOrdered(records, this.config.concurrency, async (raw, index) => {
+      const previous = claimTurn;
+      let done!: () => void;
+      claimTurn = new Promise<void>((resolve) => (done = resolve));
+      let pr: PreparedRecord;
+      try {
+        pr = await prepareOne(raw, index);
+        await previous;
+      } finally {
+        done();
+      }
+      return send(pr);
     });
+  }
+
+  /** "is required" for a mapped field says where the mapping looked. */
+  private explain(p: FieldProblem): FieldProblem {
+    const source = this.mapping?.sourceOf(p.field);
+    if (!source || p.reason !== 'is required') return p;
+    return { field: p.field, reason: `is required (mapped from ${source}, which the record does not have)` };
   }
 
   close(): void {
     this.client.close();
   }
-}
-
-function rejected(index: number, problems: Array<{ field: string; reason: string }>): WriteResult {
-  return {
-    type: 'result',
-    index,
-    status: 'rejected',
-    problems,
-    message: problems.map((p) => `${p.field} ${p.reason}`).join('; '),
-  };
 }

@@ -1,14 +1,23 @@
 import { ConfigError } from '../errors';
 import { toProblems, validatorFor } from '../validation';
+import type { MappingSpec } from './mapping';
 
 export interface DestinationConfig {
   action: string;
   concurrency: number;
+  mapping?: MappingSpec;
+  dry_run: boolean;
+  catalog?: { batch: boolean; prune: boolean; prune_dry_run: boolean };
+  alert_source?: string;
+  /** A secret: never logged, never in a result or message. */
+  alert_source_token?: string;
 }
 
 export function validateDestinationConfig(input: unknown): DestinationConfig {
   const validate = validatorFor('schemas/destination-config.schema.json');
   const copy = structuredClone(input ?? {}) as Record<string, unknown>;
   if (!validate(copy)) throw new ConfigError('the destination config', toProblems(validate.errors));
-  return copy as unknown as DestinationConfig;
+  const config = copy as unknown as DestinationConfig;
+  config.catalog ??= { batch: true, prune: false, prune_dry_run: false };
+  return config;
 }

@@ -93,6 +93,11 @@ export function buildProgram(
     .requiredOption('--action <action>', 'destination action, e.g. create_incident')
     .option('--input <file>', 'JSON lines input file, or - for stdin', '-')
     .option('--config <file>', 'destination config JSON file')
+    .option(
+      '--dead-letter <file>',
+      'write every rejected or failed record, with its reason, to this JSON lines file (fix it and feed it back as --input)'
+    )
+    .option('--dry-run', 'validate and resolve names, send no write, report what would be sent')
     .action((o) => run(async (s) => (await write()).runWrite(s, o)));
 
   const creds = program.command('credentials').description('manage saved credentials');

@@ -1,6 +1,6 @@
 // Cursor pagination over incident.io list endpoints (API-NOTES §5): `page_size` + `after`, the next
 // cursor in `pagination_meta.after`; absent on the last page, and v3 lists may end on an empty page.
-import { ConnectorError } from '../errors';
+import { ApiError, ConnectorError } from '../errors';
 import type { IncidentIoClient, RequestOptions } from './client';
 
 export interface PageRequest {
@@ -34,13 +34,18 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
   if (after) seen.add(after);
   for (;;) {
     const query = { ...req.query, page_size: req.pageSize, [req.afterParam ?? 'after']: after };
-    const { data } = await client.request<ListBody>({
-      method: 'GET',
-      path: req.path,
-      query,
-      route: `GET ${req.path}`,
-      signal: req.signal,
-    });
+    let data: ListBody;
+    try {
+      ({ data } = await client.request<ListBody>({
+        method: 'GET',
+        path: req.path,
+        query,
+        route: `GET ${req.path}`,
+        signal: req.signal,
+      }));
+    } catch (e) {
+      throw after !== undefined && req.afterParam === undefined ? foreignCursor(e, req.path, after) : e;
+    }
     const records = extractRecords(data, req.recordsField, req.path);
     const next = data?.pagination_meta?.after ?? undefined;
     if (next && seen.has(next)) {
@@ -79,4 +84,27 @@ export function extractRecords(data: unknown, fields: string | string[], path: s
     for (const r of value) out.push(r);
   }
   return out;
+}
+
+/**
+ * A 404 to a request that carries a page cursor means the API does not know the cursor (a state saved
+ * from another account, or one the API no longer accepts): say so, and what to do, instead of
+ * "found nothing". Still an ApiError with status 404, so callers that skip vanished parents still can.
+ */
+function foreignCursor(e: unknown, path: string, after: string): unknown {
+  if (!(e instanceof ApiError) || e.status !== 404) return e;
+  const ref = e.requestId ? ` (request_id ${e.requestId})` : '';
+  return new ApiError(
+    'config',
+    `incident.io does not recognise the page cursor "${after}" for GET ${path} (HTTP 404)${ref}; ` +
+      "the saved state may come from another account or be too old: reset this stream's state to read it from the start",
+    {
+      method: e.method,
+      path: e.path,
+      status: 404,
+      type: e.type,
+      errors: e.errors,
+      requestId: e.requestId,
+    }
+  );
 }

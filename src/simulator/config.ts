@@ -102,13 +102,32 @@ export const INCIDENT_ROLES = [
   },
 ].map((r) => ({ id: configId(), ...r, ...stamps }));
 
+export type CustomFieldType = 'single_select' | 'multi_select' | 'text' | 'link' | 'numeric';
+export interface ConfigCustomFieldOption {
+  id: string;
+  custom_field_id: string;
+  value: string;
+  sort_key: number;
+}
+export interface ConfigCustomField {
+  id: string;
+  name: string;
+  description: string;
+  field_type: CustomFieldType;
+  options: ConfigCustomFieldOption[];
+  /** Catalog-backed select fields: the catalog type their values are entries of. */
+  catalog_type_id?: string;
+}
+
 const TEAM_FIELD_ID = configId();
-export const CUSTOM_FIELDS = [
+// Indexes are relied on: 0 Affected Team (single select), 1 Customer Impact (text); the ones appended
+// at the end of this file (so that every id above stays as it was) follow: see CF below.
+export const CUSTOM_FIELDS: ConfigCustomField[] = [
   {
     id: TEAM_FIELD_ID,
     name: 'Affected Team',
     description: 'Which team is impacted by this issue',
-    field_type: 'single_select' as const,
+    field_type: 'single_select',
     options: ['Payments', 'Platform', 'Product', 'Mobile', 'Data'].map((value, i) => ({
       id: configId(),
       custom_field_id: TEAM_FIELD_ID,
@@ -120,8 +139,8 @@ export const CUSTOM_FIELDS = [
     id: configId(),
     name: 'Customer Impact',
     description: 'What customers experienced',
-    field_type: 'text' as const,
-    options: [] as { id: string; custom_field_id: string; value: string; sort_key: number }[],
+    field_type: 'text',
+    options: [],
   },
 ];
 
@@ -162,3 +181,99 @@ export const WORKFLOWS = [
 
 export const SLACK_TEAM_ID = 'T0SIMULATE';
 export const DASHBOARD_URL = 'https://app.incident.io/simulated-org';
+
+// ---- Added after every id above, so that those stay what they were. ----
+
+/** Catalog types with fixed ids (entries of Service and Team are partly fixed too, see below). */
+export const CATALOG_TYPE_IDS = {
+  service: configId(),
+  team: configId(),
+  customer: configId(),
+  feature: configId(),
+  region: configId(),
+};
+
+/** The first Service catalog entries: fixed, so incidents' catalog-backed custom field can name them. */
+export const SERVICE_ENTRIES = [
+  'Checkout API',
+  'Payments gateway',
+  'Login service',
+  'Search cluster',
+  'Primary Postgres',
+  'Kafka brokers',
+  'Mobile push',
+  'CDN edge',
+  'Billing worker',
+  'Webhook delivery',
+].map((name, i) => ({
+  id: configId(),
+  name,
+  external_id: `svc-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+  aliases: [name.split(' ')[0].toLowerCase()],
+  rank: i + 1,
+}));
+
+function selectOptions(fieldId: string, values: string[]): ConfigCustomFieldOption[] {
+  return values.map((value, i) => ({
+    id: configId(),
+    custom_field_id: fieldId,
+    value,
+    sort_key: (i + 1) * 10,
+  }));
+}
+
+const SERVICES_FIELD_ID = configId();
+CUSTOM_FIELDS.push(
+  {
+    id: SERVICES_FIELD_ID,
+    name: 'Affected Components',
+    description: 'Which parts of the product were affected',
+    field_type: 'multi_select',
+    options: selectOptions(SERVICES_FIELD_ID, ['API', 'Dashboard', 'Mobile app', 'Webhooks', 'Exports']),
+  },
+  {
+    id: configId(),
+    name: 'Revenue at risk',
+    description: 'Estimated revenue at risk, in USD',
+    field_type: 'numeric',
+    options: [],
+  },
+  {
+    id: configId(),
+    name: 'Runbook',
+    description: 'The runbook followed during the incident',
+    field_type: 'link',
+    options: [],
+  },
+  {
+    id: configId(),
+    name: 'Service',
+    description: 'The service at the heart of the incident',
+    field_type: 'single_select',
+    options: [],
+    catalog_type_id: CATALOG_TYPE_IDS.service,
+  }
+);
+
+/** Positions in CUSTOM_FIELDS. */
+export const CF = { team: 0, impact: 1, components: 2, revenue: 3, runbook: 4, service: 5 } as const;
+
+export const FOLLOW_UP_PRIORITIES = [
+  { name: 'Low', description: 'Do it when convenient', rank: 1 },
+  { name: 'Medium', description: 'Do it this quarter', rank: 2 },
+  { name: 'High', description: 'Do it this sprint', rank: 3 },
+].map((p) => ({ id: configId(), ...p }));
+
+export const RBAC_ROLES = {
+  owner: { id: configId(), name: 'Owner', slug: 'owner', description: 'Full access, including billing' },
+  administrator: { id: configId(), name: 'Admin', slug: 'administrator', description: 'Manage settings' },
+  responder: { id: configId(), name: 'Responder', slug: 'responder', description: 'Respond to incidents' },
+  viewer: { id: configId(), name: 'Viewer', slug: 'viewer', description: 'Read-only access' },
+  unset: { id: configId(), name: 'Unset', slug: 'unset', description: 'No role yet' },
+};
+export const CUSTOM_RBAC_ROLE = {
+  id: configId(),
+  name: 'Security responder',
+  slug: 'security-responder',
+  description: 'Sees private security incidents',
+};

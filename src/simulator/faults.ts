@@ -26,7 +26,11 @@ export interface FaultSpec {
   after?: number;
   count?: number;
   kind: FaultKind;
-  retryAfter?: 'seconds' | 'http-date' | 'none';
+  /**
+   * How a 429 says when to come back: a Retry-After header in seconds or as an HTTP date, 'none' (no
+   * header; the body's rate_limit.retry_after still says) or 'no-hint' (neither header nor body hint).
+   */
+  retryAfter?: 'seconds' | 'http-date' | 'none' | 'no-hint';
   retryAfterSeconds?: number;
 }
 
@@ -102,8 +106,11 @@ export function parseFault(input: unknown): FaultSpec {
   if (f.route !== undefined && (typeof f.route !== 'string' || !/^[A-Z]+ \//.test(f.route))) {
     throw new TypeError('fault route must look like "GET /v2/incidents"');
   }
-  if (f.retryAfter !== undefined && !['seconds', 'http-date', 'none'].includes(f.retryAfter as string)) {
-    throw new TypeError("fault retryAfter must be 'seconds', 'http-date' or 'none'");
+  if (
+    f.retryAfter !== undefined &&
+    !['seconds', 'http-date', 'none', 'no-hint'].includes(f.retryAfter as string)
+  ) {
+    throw new TypeError("fault retryAfter must be 'seconds', 'http-date', 'none' or 'no-hint'");
   }
   return f as unknown as FaultSpec;
 }

@@ -3,12 +3,14 @@
 // list count matches in O(PATTERN_SIZE) instead of O(dataset). created_at increases with the index, so
 // time windows are found by binary search. Created and touched incidents live in small overlays.
 import {
+  CF,
   CUSTOM_FIELDS,
   DASHBOARD_URL,
   DURATION_METRICS,
   INCIDENT_ROLES,
   INCIDENT_TIMESTAMPS,
   INCIDENT_TYPES,
+  SERVICE_ENTRIES,
   SEVERITIES,
   SLACK_TEAM_ID,
   STATUSES,
@@ -49,6 +51,27 @@ export interface IncidentRecord {
   slackChannelId: string;
   slackChannelName: string;
   idempotencyKey?: string;
+  /** Values of the custom fields after Affected Team and Customer Impact (see config CF). */
+  extraFields?: ExtraFieldValues;
+}
+
+/** A catalog entry as embedded in a custom field value (EmbeddedCatalogEntryV2). */
+export interface EmbeddedCatalogEntry {
+  id: string;
+  name: string;
+  external_id?: string;
+  aliases?: string[];
+}
+
+export interface ExtraFieldValues {
+  /** Option indexes of Affected Components (multi select). */
+  components?: number[];
+  /** Revenue at risk (numeric, as the API's string). */
+  revenue?: string;
+  /** Runbook (link). */
+  runbook?: string;
+  /** Service (catalog-backed single select). */
+  service?: EmbeddedCatalogEntry;
 }
 
 export type NewIncident = Omit<IncidentRecord, 'slackChannelId' | 'slackChannelName'> & {
@@ -223,6 +246,8 @@ export class IncidentStore {
   private readonly spacingUs: number;
   private readonly created: CreatedIncident[] = [];
   private readonly touched = new Map<number, number>();
+  /** Seeded incidents changed by an edit: their whole record, materialised. */
+  private readonly edited = new Map<number, IncidentRecord>();
   private readonly byIdempotencyKey = new Map<string, number>();
   private lastNowUs = SEED_END_US;
 
@@ -246,7 +271,26 @@ export class IncidentStore {
   }
 
   attrs(i: number): Attrs {
-    return i < this.seeded ? this.pattern[i % PATTERN_SIZE] : this.created[i - this.seeded].record.attrs;
+    if (i >= this.seeded) return this.created[i - this.seeded].record.attrs;
+    return this.edited.get(i)?.attrs ?? this.pattern[i % PATTERN_SIZE];
+  }
+
+  /** The full record of an incident (seeded ones are rebuilt on demand unless edited). */
+  record(i: number): IncidentRecord {
+    if (i >= this.seeded) return this.created[i - this.seeded].record;
+    return this.edited.get(i) ?? this.seededRecord(i);
+  }
+
+  /**
+   * Changes an incident (for write routes such as incident edit): `change` gets a copy of the record
+   * and returns the new one; updated_at becomes now. Lists stay exact (they scan once anything was
+   * edited, since edited attributes break the pattern's counting).
+   */
+  edit(i: number, change: (r: IncidentRecord) => IncidentRecord): void {
+    const next = change(structuredClone(this.record(i)));
+    if (i >= this.seeded) this.created[i - this.seeded].record = next;
+    else this.edited.set(i, next);
+    this.touched.set(i, this.nowUs());
   }
 
   createdUs(i: number): number {
@@ -307,7 +351,7 @@ export class IncidentStore {
   }
 
   page(q: PageRequest): Page {
-    if (q.predicate.usesIndex || q.sparse?.length) return this.pageByScan(q);
+    if (q.predicate.usesIndex || q.sparse?.length || this.edited.size > 0) return this.pageByScan(q);
     const { lo, hi, predicate, pageSize, oldestFirst } = q;
     const counter = this.counter(predicate);
     const step = oldestFirst ? 1 : -1;
@@ -412,7 +456,7 @@ export class IncidentStore {
   }
 
   render(i: number): Record<string, unknown> {
-    const r = i < this.seeded ? this.seededRecord(i) : this.created[i - this.seeded].record;
+    const r = this.record(i);
     const a = r.attrs;
     const number = i + 1;
     const createdUs = this.createdUs(i);
@@ -441,6 +485,7 @@ export class IncidentStore {
           custom_field: CUSTOM_FIELDS[1],
           values: r.customerImpact !== undefined ? [{ value_text: r.customerImpact }] : [],
         },
+        ...extraFieldEntries(r.extraFields ?? {}),
       ],
       incident_timestamp_values: [
         { incident_timestamp: INCIDENT_TIMESTAMPS[0], value: { value: formatTimeUs(createdUs) } },
@@ -525,6 +570,8 @@ export class IncidentStore {
       ...(rng() < 0.6 && { workloadMinutes: Math.round(rng() * 6000) / 10 }),
       slackChannelId: `C0${hex(rng, 9).toUpperCase()}`,
       slackChannelName: channelName(number, name),
+      // Drawn last, so that everything above stays what it was before these fields existed.
+      extraFields: seededExtraFields(rng),
     };
   }
 
@@ -541,4 +588,58 @@ function channelName(number: number, name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
   return `inc-${number}-${slug}`.slice(0, 80);
+}
+
+/** Values for the custom fields after the first two, drawn from an incident's generator. */
+function seededExtraFields(rng: Rng): ExtraFieldValues {
+  const out: ExtraFieldValues = {};
+  if (rng() < 0.6) {
+    const n = CUSTOM_FIELDS[CF.components].options.length;
+    const first = Math.floor(rng() * n);
+    const count = 1 + Math.floor(rng() * 3);
+    out.components = [...new Set(Array.from({ length: count }, (_, k) => (first + k * 2) % n))].sort(
+      (a, b) => a - b
+    );
+  }
+  if (rng() < 0.45) out.revenue = String(Math.round(rng() * 5_000_000) / 100);
+  if (rng() < 0.5) out.runbook = `https://runbooks.example.com/${Math.floor(rng() * 40) + 1}`;
+  if (rng() < 0.7) {
+    const e = pick(rng, SERVICE_ENTRIES);
+    out.service = { id: e.id, name: e.name, external_id: e.external_id, aliases: e.aliases };
+  }
+  return out;
+}
+
+/** CustomFieldTypeInfoV2 of a field: what an incident embeds. */
+function typeInfo(k: number): Record<string, unknown> {
+  const f = CUSTOM_FIELDS[k];
+  return {
+    id: f.id,
+    name: f.name,
+    description: f.description,
+    field_type: f.field_type,
+    options: f.options,
+  };
+}
+
+function extraFieldEntries(x: ExtraFieldValues): Record<string, unknown>[] {
+  const options = CUSTOM_FIELDS[CF.components].options;
+  return [
+    {
+      custom_field: typeInfo(CF.components),
+      values: (x.components ?? []).map((o) => ({ value_option: options[o] })),
+    },
+    {
+      custom_field: typeInfo(CF.revenue),
+      values: x.revenue !== undefined ? [{ value_numeric: x.revenue }] : [],
+    },
+    {
+      custom_field: typeInfo(CF.runbook),
+      values: x.runbook !== undefined ? [{ value_link: x.runbook }] : [],
+    },
+    {
+      custom_field: typeInfo(CF.service),
+      values: x.service ? [{ value_catalog_entry: x.service }] : [],
+    },
+  ];
 }

@@ -1,13 +1,18 @@
 // The local incident.io API simulator (DESIGN.md §5). Plugin code never imports it; tests, the CLI and
-// the benchmarks start it. See server.ts for the request pipeline and incidents.ts for the data.
+// the benchmarks start it. See server.ts for the request pipeline, incidents.ts for the incidents and
+// resources/ for every other resource (resources/collection.ts explains how to add a write route).
 import { SimulatorServer, type SimStats, type SimulatorOptions } from './server';
 import type { FaultSpec } from './faults';
 import type { SimKey } from './keys';
+import type { ExpectedCountOptions, ResourceName, SimDb } from './resources/db';
 
 export type { BucketOptions } from './bucket';
 export type { FaultKind, FaultSpec } from './faults';
 export type { SimKey } from './keys';
 export type { SimStats, SimulatorOptions } from './server';
+export type { Collection, PageResult, Rec } from './resources/collection';
+export type { ExpectedCountOptions, ResourceName, SimCounts, SimDb, SimSize } from './resources/db';
+export { RESOURCE_NAMES, SIZES } from './resources/db';
 
 export interface Simulator {
   url: string;
@@ -21,6 +26,17 @@ export interface Simulator {
   touchIncidents(count: number): string[];
   incidentCount(): number;
   findIncidentsByIdempotencyKey(key: string): number;
+  /** Every resource besides incidents, live: read it, or change it as a write would. */
+  resources(): SimDb;
+  /**
+   * How many records a complete read of a stream returns now (every hidden mode, status category and
+   * inactive user included; children of deleted incidents and cancelled workflow runs excluded).
+   */
+  expectedCount(stream: ResourceName, opts?: ExpectedCountOptions): number;
+  /** Sets updated_at to now on `count` records of a resource spread over it; returns their ids. */
+  touch(resource: ResourceName, count: number): string[];
+  /** Incidents the list returns but whose child endpoints answer 404. */
+  deletedIncidentIds(): string[];
   close(): Promise<void>;
 }
 
@@ -39,6 +55,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     touchIncidents: (count) => sim.store.touch(count),
     incidentCount: () => sim.store.count(),
     findIncidentsByIdempotencyKey: (key) => sim.store.countByIdempotencyKey(key),
+    resources: () => sim.db,
+    expectedCount: (stream, o) => sim.db.expectedCount(stream, o),
+    touch: (resource, count) => sim.db.touch(resource, count),
+    deletedIncidentIds: () => [...sim.db.deletedIncidents],
     close: () => sim.close(),
   };
 }

@@ -7,6 +7,7 @@ import { errorBody, invalidAuth, missingAuth, SimHttpError } from './errors';
 import { FaultBook, type FaultSpec } from './faults';
 import { hashString, mix, mulberry32 } from './ids';
 import { IncidentStore } from './incidents';
+import { SimDb, type SimCounts, type SimSize } from './resources/db';
 import { DEFAULT_ROLES, KeyRing, defaultApiKey, type SimKey } from './keys';
 import { parseQuery } from './query';
 import { htmlPage, json, malformed, write, type Delivery, type Outgoing } from './respond';
@@ -18,6 +19,12 @@ export interface SimulatorOptions {
   port?: number;
   seed?: number;
   incidents?: number;
+  /**
+   * How much of every other resource to seed: 'small' for fast tests, 'default' (the default) for
+   * demos; `counts` overrides single numbers (resources/db.ts SIZES).
+   */
+  size?: SimSize;
+  counts?: Partial<SimCounts>;
   bucket?: BucketOptions | false;
   latencyMs?: number | { min: number; max: number };
   keys?: SimKey[];
@@ -30,7 +37,8 @@ export interface SimStats {
   byStatus: Record<string, number>;
   byRoute: Record<string, number>;
   invalidRequests: Array<{ route: string; errors: string[] }>;
-  created: { incidents: number };
+  /** Records created by write routes, by kind (idempotent replays are not counted). */
+  created: { incidents: number; [kind: string]: number };
 }
 
 interface FaultContext {
@@ -67,6 +75,8 @@ export class SimulatorServer {
   readonly spec: Spec = loadSpec();
   readonly store: IncidentStore;
   readonly keys: KeyRing;
+  private dbInstance?: SimDb;
+  private readonly dbArgs: [number, SimSize, Partial<SimCounts>];
   readonly faults = new FaultBook();
   readonly apiKey: string;
   private readonly buckets: TokenBuckets;
@@ -82,6 +92,7 @@ export class SimulatorServer {
   constructor(opts: SimulatorOptions = {}) {
     const seed = opts.seed ?? 1;
     this.store = new IncidentStore(seed, opts.incidents ?? 1500);
+    this.dbArgs = [seed, opts.size ?? 'default', opts.counts ?? {}];
     this.buckets = new TokenBuckets(opts.bucket ?? { burst: 1200, refillPerSecond: 20 });
     this.latency = latencyFn(opts.latencyMs, seed);
     this.retryAfterFormat = opts.retryAfterFormat ?? 'seconds';
@@ -95,6 +106,13 @@ export class SimulatorServer {
       if (!this.spec.operation(method, template)) throw new Error(`endpoint ${e.route} is not in the spec`);
     }
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
+  }
+
+  /** Every resource besides incidents; seeded on first use (tests that only read incidents never pay). */
+  get db(): SimDb {
+    const [seed, size, counts] = this.dbArgs;
+    this.dbInstance ??= new SimDb(seed, this.store, size, counts);
+    return this.dbInstance;
   }
 
   listen(port: number): Promise<string> {
@@ -116,6 +134,10 @@ export class SimulatorServer {
       this.server.closeAllConnections();
     });
     return this.closing;
+  }
+
+  expectedCounts(): Record<string, number> {
+    return this.db.expectedCounts();
   }
 
   stats(): SimStats {
@@ -156,7 +178,11 @@ export class SimulatorServer {
     // Matched first so that even 401s and 429s are counted under the templated route.
     const found = this.spec.match(method, url.pathname);
     if (found && 'route' in found) ex.route = found.route;
-    const key = this.authenticate(req);
+    const routeEndpoint = found && 'route' in found ? this.endpoints.get(found.route) : undefined;
+    const bySourceToken = routeEndpoint?.auth === 'alert_source_token';
+    const key = bySourceToken
+      ? this.authenticateAlertSource(req, url, (found as RouteMatch).params)
+      : this.authenticate(req);
     const take = this.buckets.take(key.key);
     ex.rateLimit = take.headers;
     if (!take.ok) return this.tooManyRequests(take.limit, take.waitMs, this.retryAfterFormat);
@@ -183,7 +209,7 @@ export class SimulatorServer {
     }
     if (this.faults.isForbidden(found.route))
       throw forbiddenError(found, 'this route was forbidden by a fault');
-    authorize(endpoint, key, found);
+    if (!bySourceToken) authorize(endpoint, key, found);
 
     let body: unknown;
     if (found.operation.requestBody && raw.trim() !== '') {
@@ -230,15 +256,45 @@ export class SimulatorServer {
         );
       }
     }
+    const server = this;
     const result = endpoint.handle({
       key,
       params: found.params,
       query: q,
       body,
       store: this.store,
-      created: (kind) => this.counters.created[kind]++,
+      // Lazy: routes that never touch other resources (identity, incidents) never seed them.
+      get db() {
+        return server.db;
+      },
+      created: (kind) => {
+        this.counters.created[kind] = (this.counters.created[kind] ?? 0) + 1;
+      },
     });
-    return json(successStatus(found), result);
+    const status = successStatus(found);
+    return status === 204
+      ? { status, headers: {}, body: '', contentType: 'text/plain' }
+      : json(status, result);
+  }
+
+  /**
+   * Alert events authenticate with the alert source's secret token: `Authorization: Bearer <token>`,
+   * Basic with the token as the password (or the whole credential), or `?token=`. The token stands in
+   * for the key (its own bucket, no roles).
+   */
+  private authenticateAlertSource(req: IncomingMessage, url: URL, params: Record<string, string>): KeyRecord {
+    const header = req.headers.authorization ?? '';
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const basic = /^Basic\s+(\S+)\s*$/i.exec(header)?.[1];
+    let token = bearer ?? url.searchParams.get('token') ?? undefined;
+    if (basic && token === undefined) {
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
+      token = decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : decoded;
+    }
+    if (!token) throw missingAuth();
+    const source = this.db.alert_sources.get(params.alert_source_config_id ?? '');
+    if (!source || source.secret_token === undefined || source.secret_token !== token) throw invalidAuth();
+    return { key: `alert-source:${source.id}`, id: source.id, name: source.name, roles: [], teamRoles: [] };
   }
 
   private authenticate(req: IncomingMessage): KeyRecord {
@@ -313,7 +369,11 @@ export class SimulatorServer {
     }
   }
 
-  private tooManyRequests(limit: number, waitMs: number, format: 'seconds' | 'http-date' | 'none'): Outgoing {
+  private tooManyRequests(
+    limit: number,
+    waitMs: number,
+    format: 'seconds' | 'http-date' | 'none' | 'no-hint'
+  ): Outgoing {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     // Whole seconds, rounded up, so a client waiting until the date never comes back too early.
     const at = new Date(Math.ceil((Date.now() + seconds * 1000) / 1000) * 1000);
@@ -328,12 +388,17 @@ export class SimulatorServer {
             'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
         },
       ]),
-      rate_limit: {
-        name: 'api_key',
-        limit,
-        remaining: 0,
-        retry_after: at.toISOString().replace('.000Z', 'Z'),
-      },
+      // 'no-hint': a 429 that says nothing about when to come back (a proxy's, or a future API's).
+      ...(format === 'no-hint'
+        ? {}
+        : {
+            rate_limit: {
+              name: 'api_key',
+              limit,
+              remaining: 0,
+              retry_after: at.toISOString().replace('.000Z', 'Z'),
+            },
+          }),
     };
     return json(429, body, headers);
   }
@@ -377,7 +442,14 @@ export class SimulatorServer {
           this.faults.clear();
           return reply(200, { ok: true });
         case 'POST /_sim/touch':
-          return reply(200, { ids: this.store.touch(Number(body.count ?? 0)) });
+          return reply(200, {
+            ids:
+              body.resource === undefined
+                ? this.store.touch(Number(body.count ?? 0))
+                : this.db.touch(String(body.resource) as never, Number(body.count ?? 0)),
+          });
+        case 'GET /_sim/expected-counts':
+          return reply(200, this.expectedCounts());
         case 'POST /_sim/keys':
           this.keys.add(body as unknown as SimKey);
           return reply(200, { ok: true });

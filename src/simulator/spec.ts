@@ -143,7 +143,11 @@ export class Spec {
     return {
       type: 'object',
       additionalProperties: false,
-      properties: Object.fromEntries(params.map((p) => [p.name, rebase(p.schema ?? {})])),
+      // A required parameter must be sent: its spec default would otherwise fill it in (useDefaults
+      // runs before `required` is checked), e.g. page_size of /v2/alerts.
+      properties: Object.fromEntries(
+        params.map((p) => [p.name, rebase(p.required ? withoutDefault(p.schema ?? {}) : (p.schema ?? {}))])
+      ),
       required: params.filter((p) => p.required).map((p) => p.name),
     };
   }
@@ -173,6 +177,11 @@ function rebase(schema: unknown): JsonObject {
   return JSON.parse(JSON.stringify(schema), (k, v) =>
     k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? SPEC_ID + v : v
   ) as JsonObject;
+}
+
+function withoutDefault(schema: JsonObject): JsonObject {
+  const { default: _default, ...rest } = schema;
+  return rest;
 }
 
 function safeDecode(text: string): string | undefined {

@@ -188,13 +188,22 @@ async function* readChildStream(
 
   const childrenOf = async (parentId: string): Promise<Record<string, unknown>[]> => {
     const out: Record<string, unknown>[] = [];
+    const query: Record<string, string | string[]> = {
+      ...def.query,
+      ...def.queryFor?.(opts.config, now()),
+      [link.param]: parentId,
+    };
     try {
       for await (const page of paginate<Record<string, unknown>>(client, {
         path: def.path,
         recordsField: def.recordsField,
         afterParam: def.afterParam,
-        query: { ...def.query, ...def.queryFor?.(opts.config, now()), [link.param]: parentId },
+        query,
         pageSize: clampPageSize(def, opts.config.page_sizes?.[def.name]),
+        // Window-paged endpoints carry the cursor in a window parameter (schedule_entries:
+        // entry_window_start): the first page sends the window's own value, which paginate() would
+        // otherwise overwrite with the absent cursor (and the API then starts the window at now).
+        after: def.afterParam ? (query[def.afterParam] as string | undefined) : undefined,
         signal: opts.signal,
       })) {
         for (const raw of page.records) {

@@ -1,32 +1,80 @@
 // The declarative shape of an action: its input schema, idempotency strategy and roles, plus the
-// code that turns one validated input record into one API request.
+// code that turns one validated input record into one API request (or into "nothing to do" when a
+// lookup shows the object already exists).
+import type { Logger, WriteOutcome, WriteResult } from '../../contract';
+import type { ApiError } from '../../errors';
 import type { IncidentIoClient, RequestOptions } from '../../http/client';
+import type { DestinationConfig } from '../config';
 import type { NameResolver } from '../names';
+import type { RunCache } from '../run-cache';
 
 export interface ActionContext {
   client: IncidentIoClient;
   names: NameResolver;
+  /** Reads cached for this run (lookups before create). */
+  cache: RunCache;
+  config: DestinationConfig;
+  logger: Logger;
   /** Wall-clock start of this write run (ms), used to tell replays from new objects. */
   runStartedAt: number;
+  dryRun: boolean;
+  signal?: AbortSignal;
+}
+
+export interface Outcome {
+  id: string;
+  outcome: WriteOutcome;
 }
 
 export interface PreparedRequest {
   request: RequestOptions;
-  /** Reads the incident.io id and what happened from the 2xx body. */
-  interpret(body: unknown): { id: string; outcome: 'created' | 'updated' | 'unchanged' | 'existing' };
+  /** Reads the incident.io id and what happened from the 2xx body (undefined for a 204). */
+  interpret(body: unknown): Outcome;
+  /**
+   * Records of one run that would create the same object share this key: the first one sends, the
+   * others wait for it and report its object as existing (lookups cannot see a create in flight).
+   */
+  claim?: string;
+  /** The id the request acts on when it is known before sending (updates), for dry runs. */
+  targetId?: string;
+  /** A better message for an API refusal of this request (undefined keeps the client's). */
+  explainError?(err: ApiError): string | undefined;
 }
+
+/** Nothing to send: a lookup found the object (existing) or it already is as asked (unchanged). */
+export interface PreparedDone {
+  done: Outcome;
+}
+
+export type Prepared = PreparedRequest | PreparedDone;
+
+/** One record after mapping, validation and prepare(), in input order. */
+export type PreparedRecord =
+  | { index: number; result: WriteResult }
+  | { index: number; input: Record<string, unknown>; prepared: Prepared };
 
 export interface ActionDefinition {
   name: string;
   description: string;
+  /** Link to the incident.io API reference of the endpoint the action calls. */
+  docs: string;
   /** Input schema file, relative to the package root. */
   input: string;
   idempotency: string;
   /** Account roles any one of which allows this action (for the probe's warnings). */
   writeRoles: string[];
+  /** True when a repeat of the same request cannot create a second object (so it may be retried). */
+  idempotent: boolean;
   /**
-   * Turns a schema-valid input into a request: resolves names, derives idempotency keys. Throws
-   * BadRecordError for input the schema cannot judge (an unknown severity name).
+   * Turns a schema-valid input into a request: resolves names, looks up existing objects, derives
+   * idempotency keys. Throws BadRecordError for input the schema cannot judge (an unknown name).
    */
-  prepare(input: Record<string, unknown>, raw: unknown, ctx: ActionContext): Promise<PreparedRequest>;
+  prepare(input: Record<string, unknown>, raw: unknown, ctx: ActionContext): Promise<Prepared>;
+  /**
+   * Replaces the per-record send for the whole run when set and it returns a runner (catalog batch
+   * mode): it consumes the prepared records in input order and yields one result per record, in order.
+   */
+  batch?(ctx: ActionContext): BatchRunner | undefined;
 }
+
+export type BatchRunner = (records: AsyncIterable<PreparedRecord>) => AsyncIterable<WriteResult>;

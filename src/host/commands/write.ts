@@ -1,5 +1,8 @@
 // `write`: JSON lines in (a file or stdin), one result line per input line out, in input order, and a
 // summary on stderr. A line that is not JSON is a rejected result like any other bad record.
+// --dead-letter FILE: every rejected or failed input record, as it came in plus its reason under
+// "_dead_letter" (ignored on input), so the file can be fixed and fed back as the next --input.
+// --dry-run: validate and resolve names (reads only), send no write, report what would be sent.
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { WriteResult } from '../../contract';
@@ -12,7 +15,12 @@ export interface WriteCommandOptions {
   action: string;
   input?: string;
   config?: string;
+  deadLetter?: string;
+  dryRun?: boolean;
 }
+
+/** The field of a dead-letter line that carries the reason (the destination ignores it on input). */
+export const DEAD_LETTER_FIELD = '_dead_letter';
 
 export interface WriteSummary {
   in: number;
@@ -22,23 +30,51 @@ export interface WriteSummary {
   outcomes: Record<string, number>;
 }
 
-/** JSON lines of a stream; unparsable lines become undefined and their reason is kept by index. */
+/**
+ * JSON lines of a stream; unparsable lines become undefined and their reason is kept by index. With
+ * `pending`, each line is also kept by index until its result is out (for the dead-letter file).
+ */
 async function* jsonLines(
   input: NodeJS.ReadableStream,
-  badLines: Map<number, string>
+  badLines: Map<number, string>,
+  pending?: Map<number, { line: string; record?: unknown }>
 ): AsyncGenerator<unknown> {
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   let index = 0;
   for await (const line of rl) {
     if (line.trim() === '') continue;
+    let record: unknown;
     try {
-      yield JSON.parse(line);
+      record = JSON.parse(line);
     } catch (e) {
       badLines.set(index, `is not valid JSON (${(e as Error).message})`);
-      yield undefined;
     }
+    pending?.set(index, { line, record });
+    yield record;
     index++;
   }
+}
+
+/** One dead-letter line: the record as it came in, with why it was not written. */
+function deadLetter(entry: { line: string; record?: unknown }, result: WriteResult): Record<string, unknown> {
+  const reason =
+    result.status === 'rejected'
+      ? { status: 'rejected', message: result.message, problems: result.problems }
+      : result.status === 'failed'
+        ? {
+            status: 'failed',
+            message: result.message,
+            failureType: result.failureType,
+            ...(result.httpStatus !== undefined && { httpStatus: result.httpStatus }),
+            ...(result.code !== undefined && { code: result.code }),
+            ...(result.requestId !== undefined && { requestId: result.requestId }),
+          }
+        : {};
+  const why = { index: result.index, ...reason };
+  const r = entry.record;
+  if (r && typeof r === 'object' && !Array.isArray(r)) return { ...(r as object), [DEAD_LETTER_FIELD]: why };
+  // Not an object (or not JSON): the line itself, to be replaced by a fixed record.
+  return { [DEAD_LETTER_FIELD]: why, _line: entry.line };
 }
 
 export async function runWrite(session: Session, opts: WriteCommandOptions): Promise<number> {
@@ -46,6 +82,8 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
   const extra = opts.config
     ? (readJsonFile(opts.config, 'the destination config') as Record<string, unknown>)
     : {};
+  // The alert source token is a secret like the key: never in any output.
+  if (typeof extra.alert_source_token === 'string') session.redactor.add(extra.alert_source_token);
   const destination = session.plugin.createDestination(
     credential,
     { ...extra, action: opts.action },
@@ -54,12 +92,22 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
   const input = !opts.input || opts.input === '-' ? process.stdin : fs.createReadStream(opts.input);
   const out = new JsonLinesWriter(process.stdout, session.redactor);
   const badLines = new Map<number, string>();
+  const pending = opts.deadLetter ? new Map<number, { line: string; record?: unknown }>() : undefined;
+  const deadStream = opts.deadLetter ? fs.createWriteStream(opts.deadLetter, { mode: 0o600 }) : undefined;
+  const dead = deadStream ? new JsonLinesWriter(deadStream, session.redactor) : undefined;
+  let deadCount = 0;
+  const closeDead = async () => {
+    if (!dead || !deadStream) return;
+    await dead.flush();
+    await new Promise<void>((resolve) => deadStream.end(resolve));
+  };
   const summary: WriteSummary = { in: 0, ok: 0, rejected: 0, failed: 0, outcomes: {} };
   session.trapSignals();
   const started = Date.now();
   try {
-    for await (let result of destination.write(jsonLines(input, badLines), {
+    for await (let result of destination.write(jsonLines(input, badLines, pending), {
       signal: session.abort.signal,
+      dryRun: opts.dryRun === true,
     })) {
       const parseError = badLines.get(result.index);
       if (parseError) {
@@ -73,10 +121,20 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
       }
       count(summary, result);
       await out.write(result);
-      if (summary.in % 100 === 0) await out.flush();
+      const entry = pending?.get(result.index);
+      pending?.delete(result.index);
+      if (dead && entry && result.status !== 'ok') {
+        deadCount++;
+        await dead.write(deadLetter(entry, result));
+      }
+      if (summary.in % 100 === 0) {
+        await out.flush();
+        await dead?.flush();
+      }
     }
   } catch (e) {
     await out.flush();
+    await closeDead();
     if (e instanceof CancelledError || session.interrupted) {
       process.stderr.write(
         `interrupted after ${summary.in} results; re-run the same input: nothing is created twice\n`
@@ -88,13 +146,16 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
     (destination as { close?: () => void }).close?.();
   }
   await out.flush();
+  await closeDead();
   const outcomes = Object.entries(summary.outcomes)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
   process.stderr.write(
     session.redactor.redact(
-      `write ${opts.action}: ${summary.in} in, ${summary.ok} ok${outcomes ? ` (${outcomes})` : ''}, ` +
-        `${summary.rejected} rejected, ${summary.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
+      `write ${opts.action}${opts.dryRun ? ' (dry run: nothing was sent)' : ''}: ${summary.in} in, ` +
+        `${summary.ok} ok${outcomes ? ` (${outcomes})` : ''}, ` +
+        `${summary.rejected} rejected, ${summary.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+        `${dead ? `; ${deadCount} written to the dead-letter file ${opts.deadLetter}` : ''}\n`
     )
   );
   return summary.rejected + summary.failed > 0 ? EXIT.FAILED : EXIT.OK;

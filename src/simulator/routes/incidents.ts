@@ -1,5 +1,7 @@
 // Incidents V2: list (filters, default hiding, cursor paging), show and idempotent create.
 import {
+  CATALOG_TYPE_IDS,
+  CF,
   CUSTOM_FIELDS,
   INCIDENT_ROLES,
   INCIDENT_TIMESTAMPS,
@@ -14,6 +16,7 @@ import {
   MAX_UPDATE_LAG_US,
   MODES,
   type Attrs,
+  type ExtraFieldValues,
   type IncidentStore,
   type NewIncident,
   type Predicate,
@@ -271,7 +274,14 @@ interface CreatePayload {
   slack_channel_name_override?: string;
   custom_field_entries?: {
     custom_field_id: string;
-    values: { value_option_id?: string; id?: string; value_text?: string }[];
+    values: {
+      value_option_id?: string;
+      id?: string;
+      value_text?: string;
+      value_numeric?: string;
+      value_link?: string;
+      value_catalog_entry_id?: string;
+    }[];
   }[];
   incident_role_assignments?: {
     incident_role_id: string;
@@ -319,19 +329,56 @@ function toNewIncident(b: CreatePayload, ctx: RouteContext): NewIncident {
     reporter: -1,
   };
   let customerImpact: string | undefined;
+  const extra: ExtraFieldValues = {};
   (b.custom_field_entries ?? []).forEach((entry, k) => {
     const at = `custom_field_entries.${k}`;
     const field = lookup(CUSTOM_FIELDS, entry.custom_field_id, `${at}.custom_field_id`, 'custom field');
     entry.values.forEach((v, j) => {
-      if (field === 0) {
-        const optionId = v.value_option_id ?? v.id;
-        attrs.team = lookup(
-          CUSTOM_FIELDS[0].options,
-          optionId,
+      const option = (f: number): number =>
+        lookup(
+          CUSTOM_FIELDS[f].options,
+          v.value_option_id ?? v.id,
           `${at}.values.${j}.value_option_id`,
           'custom field option'
         );
-      } else customerImpact = v.value_text;
+      switch (field) {
+        case CF.team:
+          attrs.team = option(CF.team);
+          break;
+        case CF.components:
+          extra.components = [...new Set([...(extra.components ?? []), option(CF.components)])].sort(
+            (a, b) => a - b
+          );
+          break;
+        case CF.revenue:
+          if (v.value_numeric === undefined || !Number.isFinite(Number(v.value_numeric))) {
+            throw invalid(`${at}.values.${j}.value_numeric`, 'A numeric custom field needs a number');
+          }
+          extra.revenue = v.value_numeric;
+          break;
+        case CF.runbook:
+          extra.runbook = v.value_link;
+          break;
+        case CF.service: {
+          const id = v.value_catalog_entry_id ?? v.id;
+          const e = id === undefined ? undefined : ctx.db.catalog_entries.get(id);
+          if (!e || e.catalog_type_id !== CATALOG_TYPE_IDS.service) {
+            throw invalid(
+              `${at}.values.${j}.value_catalog_entry_id`,
+              `No Service catalog entry has id ${id}`
+            );
+          }
+          extra.service = {
+            id: e.id,
+            name: e.name,
+            aliases: e.aliases,
+            ...(e.external_id !== undefined && { external_id: e.external_id }),
+          };
+          break;
+        }
+        default:
+          customerImpact = v.value_text;
+      }
     });
   });
   (b.incident_role_assignments ?? []).forEach((assignment, k) => {
@@ -369,6 +416,7 @@ function toNewIncident(b: CreatePayload, ctx: RouteContext): NewIncident {
     ...(customerImpact !== undefined && { customerImpact }),
     ...(impactStartedUs !== undefined && { impactStartedUs }),
     hasDebrief: false,
+    extraFields: extra,
     ...(b.slack_channel_name_override !== undefined && { slackChannelName: b.slack_channel_name_override }),
     idempotencyKey: b.idempotency_key,
   };

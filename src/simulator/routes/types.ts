@@ -1,5 +1,6 @@
 // What a route entry is: the spec operation it implements, who may call it, and a handler.
 import type { IncidentStore } from '../incidents';
+import type { SimDb } from '../resources/db';
 
 export interface KeyRecord {
   key: string;
@@ -17,8 +18,10 @@ export interface RouteContext {
   query: Record<string, unknown>;
   body: unknown;
   store: IncidentStore;
-  /** Counts real creations in the stats (idempotent replays are not counted). */
-  created(kind: 'incidents'): void;
+  /** Every other resource: mutable collections (resources/collection.ts explains how to use them). */
+  db: SimDb;
+  /** Counts real creations in the stats (idempotent replays are not counted), e.g. 'follow_ups'. */
+  created(kind: string): void;
 }
 
 export interface Endpoint {
@@ -26,6 +29,11 @@ export interface Endpoint {
   route: string;
   /** One of these account roles is needed; 'any' = any role at all; 'none' = any valid key. */
   roles: 'none' | 'any' | readonly string[];
+  /**
+   * How the caller authenticates: an API key (default), or the secret token of the alert source named
+   * by the `alert_source_config_id` path parameter (alert events), sent as a Bearer token or `?token=`.
+   */
+  auth?: 'api_key' | 'alert_source_token';
   /** A page_size maximum tighter than the spec schema's (some are only stated in descriptions). */
   maxPageSize?: number;
   handle(ctx: RouteContext): unknown;

@@ -30,14 +30,17 @@ export const alerts: StreamDefinition = {
   readRoles: ANY_READER,
 };
 
-// Spec: GET /v1/alert_notes (Alert Notes V1#List)
+// Spec: GET /v1/alert_notes (Alert Notes V1#List) — "Provide exactly one of alert_id or
+// alert_group_id", so notes are read per alert; incremental re-reads the notes of the alerts the
+// alerts stream re-reads (created since its cursor minus the re-read window).
 export const alertNotes: StreamDefinition = {
   name: 'alert_notes',
-  description: 'Notes left on alerts.',
+  description: 'Notes left on alerts, per alert.',
   docs: 'https://docs.incident.io/api-reference/alert-notes-v1/list',
   path: '/v1/alert_notes',
   recordsField: 'alert_notes',
   pageSize: 250,
+  parent: { stream: 'alerts', param: 'alert_id' },
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,

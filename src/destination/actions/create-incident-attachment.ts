@@ -1,0 +1,78 @@
+import { childrenOf, compact, incidentRef, IncidentRef, requireOneOf } from './common';
+import type { ActionContext, ActionDefinition } from './types';
+
+interface Attachment {
+  id: string;
+  incident_id: string;
+  resource: { resource_type: string; external_id?: string; permalink?: string; title?: string };
+}
+
+interface AttachmentInput {
+  incident_id: string;
+  resource_type: string;
+  external_id?: string;
+  url?: string;
+  title?: string;
+  emoji?: string;
+}
+
+/**
+ * The attachments of an incident, read once per run.
+ * Spec: GET /v1/incident_attachments (Incident Attachments V1#List) — https://docs.incident.io/api-reference/incident-attachments-v1/list
+ */
+function attachmentsOf(ctx: ActionContext, incident: IncidentRef): Promise<Attachment[]> {
+  return ctx.cache.once(`attachments:${incident.id}`, () =>
+    childrenOf(incident, '/incident_id', async () => {
+      const r = await ctx.client.get<{ incident_attachments?: Attachment[] }>('/v1/incident_attachments', {
+        incident_id: incident.id,
+      });
+      return r.data?.incident_attachments ?? [];
+    })
+  );
+}
+
+// Spec: POST /v1/incident_attachments (Incident Attachments V1#Create) — https://docs.incident.io/api-reference/incident-attachments-v1/create
+// No idempotency key in the API: lookup before create by the resource's external id (or URL).
+export const createIncidentAttachment: ActionDefinition = {
+  name: 'create_incident_attachment',
+  description: 'Attaches an external resource (a PagerDuty incident, a Jira issue, a URL, ...) to an incident once.',
+  docs: 'https://docs.incident.io/api-reference/incident-attachments-v1/create',
+  input: 'schemas/actions/create_incident_attachment.json',
+  idempotency:
+    "lookup by external id: the incident's attachments are listed once per run and a resource of the same type with the same external_id (or URL) is reported as existing",
+  writeRoles: ['incident_editor', 'global_access'],
+  idempotent: false,
+  async prepare(raw, _original, ctx) {
+    const input = raw as unknown as AttachmentInput;
+    requireOneOf(raw, ['external_id', 'url'], false);
+    const incident = await incidentRef(ctx, input.incident_id, '/incident_id');
+    const existing = (await attachmentsOf(ctx, incident)).find(
+      (a) =>
+        a.resource?.resource_type === input.resource_type &&
+        (input.external_id !== undefined
+          ? a.resource.external_id === input.external_id
+          : a.resource.permalink === input.url)
+    );
+    if (existing) return { done: { id: existing.id, outcome: 'existing' } };
+    return {
+      claim: `attachment:${incident.id}:${input.resource_type}:${input.external_id ?? `url:${input.url}`}`,
+      request: {
+        method: 'POST',
+        path: '/v1/incident_attachments',
+        body: compact({
+          incident_id: incident.id,
+          resource: {
+            resource_type: input.resource_type,
+            external_id: input.external_id,
+            url: input.url,
+            title: input.title,
+            emoji: input.emoji,
+          },
+        }),
+      },
+      interpret(data) {
+        return { id: (data as { incident_attachment: Attachment }).incident_attachment.id, outcome: 'created' };
+      },
+    };
+  },
+};

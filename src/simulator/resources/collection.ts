@@ -1,0 +1,199 @@
+// The simulator's mutable data: one in-memory Collection per resource (follow-ups, alerts, catalog
+// entries, ...), held by a SimDb (db.ts) and seeded deterministically from the seed (seed-*.ts).
+// Incidents are the exception: they stay in the lazy IncidentStore (incidents.ts) so that a million of
+// them cost no memory; SimDb links the two (requireIncident, incidentMode, ...).
+//
+// Records are stored in the API's response shape (what the list and show routes return), so a route
+// mostly filters, pages and returns them. Order is stable: insertion order, which for seeded data is
+// creation order (ids are ULID-like and sort by time). Cursors are record ids.
+//
+// ── Adding a write route (src/simulator/routes/writes-*.ts) ──────────────────────────────────────────
+//   import type { Endpoint } from './types';
+//   export const followUpWriteEndpoints: Endpoint[] = [
+//     // Spec: POST /v2/follow_ups (Follow-ups V2#Create)
+//     { route: 'POST /v2/follow_ups', roles: ['incident_editor', 'global_access'], handle(ctx) {
+//         const b = ctx.body as { incident_id: string; title: string };   // already valid against the spec
+//         ctx.db.requireIncident(b.incident_id, 'incident_id');          // 404 unknown/deleted (422 with a field)
+//         const now = ctx.db.clock.iso();
+//         const follow_up = ctx.db.follow_ups.insert({ id: ctx.db.newId('follow_ups'), incident_id: b.incident_id,
+//           title: b.title, status: 'outstanding', labels: [], creator: ctx.db.actorFor(ctx.key),
+//           created_at: now, updated_at: now });
+//         ctx.created('follow_ups');                                       // counted in stats().created
+//         return { follow_up };                                            // status = the spec's 2xx (204 → no body)
+//     } },
+//   ];
+// then add `...followUpWriteEndpoints` to ENDPOINTS in routes/index.ts. The route string must be the
+// spec's METHOD + path template exactly (the server refuses others at start-up); the body, path and
+// query are validated against the operation before `handle` runs (422 otherwise); throw SimHttpError
+// (errors.ts) for 404/409/422 answers. `update` bumps updated_at (when the record has one) and keeps
+// the record's position; `delete` removes it; `find`/`filter` look records up (e.g. catalog upsert by
+// external_id). Endpoints whose callers authenticate with an alert source's secret token instead of an
+// API key set `auth: 'alert_source_token'` (see routes/types.ts).
+import { SimHttpError } from '../errors';
+import { SEED_END_US } from '../incidents';
+import { formatTimeUs } from '../query';
+
+/** Every stored record has a string id; the rest is the API's shape. */
+export interface Rec {
+  id: string;
+  [field: string]: unknown;
+}
+
+/** "now" for the simulator: microseconds, strictly increasing, never before the end of the seeded data. */
+export class SimClock {
+  private lastUs = SEED_END_US;
+
+  nowUs(): number {
+    this.lastUs = Math.max(Date.now() * 1000, this.lastUs + 1);
+    return this.lastUs;
+  }
+
+  /** RFC 3339 with microseconds, like the API's timestamps. */
+  iso(): string {
+    return formatTimeUs(this.nowUs());
+  }
+}
+
+export interface PageOptions {
+  pageSize: number;
+  /** The id of the last record of the previous page. */
+  after?: string;
+  /** Newest first: the list is walked backwards (records were inserted oldest first). */
+  newestFirst?: boolean;
+}
+
+export interface PageResult<T> {
+  items: T[];
+  /** Id to send as `after` for the next page; absent on the last page. */
+  after?: string;
+  /** How many records match in total (for total_record_count). */
+  total: number;
+}
+
+export class Collection<T extends Rec = Rec> {
+  private readonly items = new Map<string, T>();
+  /** Insertion sequence of every id ever stored (deleted ones too), so old cursors keep a position. */
+  private readonly seq = new Map<string, number>();
+  private nextSeq = 0;
+
+  constructor(
+    /** Resource name, e.g. "follow_ups" (used in messages and by SimDb.touch). */
+    readonly name: string,
+    readonly clock: SimClock,
+    /** What one record is called in a 404 message, e.g. "follow-up". */
+    readonly singular: string = name.replace(/s$/, '').replace(/_/g, ' ')
+  ) {}
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  /** Every record in stable order (a copy of the list; the records themselves are shared). */
+  all(): T[] {
+    return [...this.items.values()];
+  }
+
+  get(id: string): T | undefined {
+    return this.items.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.items.has(id);
+  }
+
+  /** The record, or a 404 `not_found` naming it (pass `what` to word it, e.g. "alert source"). */
+  require(id: string, what: string = this.singular): T {
+    const r = this.items.get(id);
+    if (!r) throw SimHttpError.notFound(`No ${what} found with id ${id}`);
+    return r;
+  }
+
+  find(pred: (r: T) => boolean): T | undefined {
+    for (const r of this.items.values()) if (pred(r)) return r;
+    return undefined;
+  }
+
+  filter(pred: (r: T) => boolean): T[] {
+    const out: T[] = [];
+    for (const r of this.items.values()) if (pred(r)) out.push(r);
+    return out;
+  }
+
+  /** Appends a record (ids must be new: mint them with SimDb.newId). Returns it. */
+  insert(record: T): T {
+    if (this.items.has(record.id)) throw new Error(`${this.name}: duplicate id ${record.id}`);
+    this.items.set(record.id, record);
+    this.seq.set(record.id, this.nextSeq++);
+    return record;
+  }
+
+  /**
+   * Replaces a record by a changed copy, keeping its place in the order. `change` is a partial record
+   * merged over the current one, or a function of it. updated_at is set to now when the record has an
+   * updated_at field, unless `bump: false`. 404 for an unknown id. Returns the new record.
+   */
+  update(id: string, change: Partial<T> | ((current: T) => T), opts: { bump?: boolean } = {}): T {
+    const current = this.require(id);
+    const next = typeof change === 'function' ? change(current) : ({ ...current, ...change } as T);
+    if (next.id !== id) throw new Error(`${this.name}: update may not change the id of ${id}`);
+    if (opts.bump !== false && 'updated_at' in current) {
+      (next as Rec).updated_at = this.clock.iso();
+    }
+    this.items.set(id, next);
+    return next;
+  }
+
+  /** Removes a record; returns it, or undefined when there was none. */
+  delete(id: string): T | undefined {
+    const r = this.items.get(id);
+    this.items.delete(id);
+    return r;
+  }
+
+  /**
+   * Bumps updated_at to now on `count` records spread evenly over the collection (in order) and
+   * returns their ids. Records without updated_at cannot be touched (an Error says so).
+   */
+  touch(count: number, pick: (r: T) => boolean = () => true): string[] {
+    const candidates = this.filter(pick);
+    if (candidates.length > 0 && !('updated_at' in candidates[0])) {
+      throw new Error(`${this.name} records have no updated_at to touch`);
+    }
+    const n = Math.max(0, Math.min(Math.floor(count), candidates.length));
+    const ids: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const r = candidates[Math.floor(((k + 0.5) * candidates.length) / n)];
+      this.update(r.id, {} as Partial<T>);
+      ids.push(r.id);
+    }
+    return ids;
+  }
+
+  /**
+   * One page of `list` (a subset of this collection in collection order, e.g. from `filter`). `after`
+   * must be an id this collection has held (a foreign cursor is a 404, as in the API); the page starts
+   * at the first listed record after that id's position, so a deleted or no-longer-matching cursor
+   * record still pages on correctly.
+   */
+  page(list: readonly T[], opts: PageOptions): PageResult<T> {
+    const ordered = opts.newestFirst ? [...list].reverse() : list;
+    let start = 0;
+    if (opts.after !== undefined) {
+      const at = this.seq.get(opts.after);
+      if (at === undefined)
+        throw SimHttpError.notFound(`No ${this.singular} found for the after cursor ${opts.after}`);
+      start = ordered.findIndex((r) => {
+        const s = this.seq.get(r.id)!;
+        return opts.newestFirst ? s < at : s > at;
+      });
+      if (start < 0) start = ordered.length;
+    }
+    const items = ordered.slice(start, start + opts.pageSize);
+    const more = start + items.length < ordered.length;
+    return {
+      items,
+      ...(more && items.length > 0 && { after: items[items.length - 1].id }),
+      total: ordered.length,
+    };
+  }
+}

@@ -1,5 +1,7 @@
-// incident.io's per-key token bucket (API-NOTES §3): capacity `burst`, continuous refill, one token per
-// request, and the X-RateLimit-* headers that describe it.
+// incident.io's rate limits (API-NOTES §3): a token bucket per key (continuous refill, one token per
+// request), tighter buckets on some endpoints (per key and route), and limits scoped to the whole
+// organisation that every key shares. A request needs a token from every bucket that applies; the
+// X-RateLimit-* headers name the binding one first and describe the one with the least allowance.
 import { performance } from 'perf_hooks';
 
 export interface BucketOptions {
@@ -7,53 +9,97 @@ export interface BucketOptions {
   refillPerSecond: number;
 }
 
+export interface RateLimitConfig {
+  /** Per key; false = unlimited. */
+  key: BucketOptions | false;
+  /** Per key and route template, e.g. { "POST /v2/escalations": { burst: 60, refillPerSecond: 1 } }. */
+  endpoints?: Record<string, BucketOptions>;
+  /** Shared by every key of the organisation. */
+  org?: BucketOptions;
+}
+
 export interface TakeResult {
   ok: boolean;
   headers: Record<string, string>;
-  /** When refused: ms until the next token. */
+  /** When refused: ms until every applicable bucket has a token. */
   waitMs: number;
   limit: number;
 }
 
+/** Documented endpoint limits (SPEC descriptions): escalation create is 60 per minute. */
+export const DOCUMENTED_ENDPOINT_LIMITS: Record<string, BucketOptions> = {
+  'POST /v2/escalations': { burst: 60, refillPerSecond: 1 },
+};
+
 interface Bucket {
+  opts: BucketOptions;
   tokens: number;
   at: number;
 }
 
+function validate(o: BucketOptions): BucketOptions {
+  if (!(o.burst >= 1 && o.refillPerSecond > 0))
+    throw new RangeError('bucket needs burst >= 1 and refillPerSecond > 0');
+  return o;
+}
+
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly config: RateLimitConfig;
 
   constructor(
-    private readonly opts: BucketOptions | false,
+    config: RateLimitConfig | BucketOptions | false,
     private readonly monotonic: () => number = () => performance.now()
   ) {
-    if (opts && !(opts.burst >= 1 && opts.refillPerSecond > 0)) {
-      throw new RangeError('bucket needs burst >= 1 and refillPerSecond > 0');
-    }
+    this.config = config === false || 'burst' in config ? { key: config } : config;
+    if (this.config.key) validate(this.config.key);
+    for (const o of Object.values(this.config.endpoints ?? {})) validate(o);
+    if (this.config.org) validate(this.config.org);
   }
 
-  /** Takes one token for `key`. Without a bucket every request passes and no header is sent. */
-  take(key: string): TakeResult {
-    if (!this.opts) return { ok: true, headers: {}, waitMs: 0, limit: Infinity };
-    const { burst, refillPerSecond } = this.opts;
-    const now = this.monotonic();
-    const b = this.buckets.get(key) ?? { tokens: burst, at: now };
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * refillPerSecond);
+  private bucket(id: string, opts: BucketOptions, now: number): Bucket {
+    let b = this.buckets.get(id);
+    if (!b) {
+      b = { opts, tokens: opts.burst, at: now };
+      this.buckets.set(id, b);
+    }
+    b.tokens = Math.min(opts.burst, b.tokens + ((now - b.at) / 1000) * opts.refillPerSecond);
     b.at = now;
-    this.buckets.set(key, b);
-    const ok = b.tokens >= 1;
-    if (ok) b.tokens -= 1;
-    const remaining = Math.floor(b.tokens);
-    const fullInMs = ((burst - b.tokens) / refillPerSecond) * 1000;
-    const window = Number((burst / refillPerSecond).toFixed(3));
+    return b;
+  }
+
+  /** Takes one token for `key` on `route` from every bucket that applies, or none at all. */
+  take(key: string, route = ''): TakeResult {
+    const now = this.monotonic();
+    const applicable: Bucket[] = [];
+    if (this.config.key) applicable.push(this.bucket(`key:${key}`, this.config.key, now));
+    const endpoint = this.config.endpoints?.[route];
+    if (endpoint) applicable.push(this.bucket(`endpoint:${key}:${route}`, endpoint, now));
+    if (this.config.org) applicable.push(this.bucket('org', this.config.org, now));
+    if (applicable.length === 0) return { ok: true, headers: {}, waitMs: 0, limit: Infinity };
+
+    const ok = applicable.every((b) => b.tokens >= 1);
+    if (ok) for (const b of applicable) b.tokens -= 1;
+    // The binding limit is the one with the least allowance left.
+    const binding = applicable.reduce((a, b) => (b.tokens < a.tokens ? b : a));
+    const remaining = Math.max(0, Math.floor(binding.tokens));
+    const fullInMs = ((binding.opts.burst - binding.tokens) / binding.opts.refillPerSecond) * 1000;
+    const waitMs = ok
+      ? 0
+      : Math.max(
+          ...applicable.map((b) => (b.tokens >= 1 ? 0 : ((1 - b.tokens) / b.opts.refillPerSecond) * 1000))
+        );
+    const windows = applicable.map(
+      (b) => `${b.opts.burst};window=${Number((b.opts.burst / b.opts.refillPerSecond).toFixed(3))}`
+    );
     return {
       ok,
-      waitMs: ok ? 0 : ((1 - b.tokens) / refillPerSecond) * 1000,
-      limit: burst,
+      waitMs,
+      limit: binding.opts.burst,
       headers: {
-        'X-RateLimit-Limit': `${burst}, ${burst};window=${window}`,
+        'X-RateLimit-Limit': `${binding.opts.burst}, ${windows.join(', ')}`,
         'X-RateLimit-Remaining': String(remaining),
-        'X-RateLimit-Used': String(burst - remaining),
+        'X-RateLimit-Used': String(binding.opts.burst - remaining),
         'X-RateLimit-Reset': String(Math.ceil((Date.now() + fullInMs) / 1000)),
       },
     };

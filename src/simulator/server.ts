@@ -2,7 +2,7 @@
 // handler → delivery), plus the unauthenticated loopback admin routes under /_sim/.
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import { TokenBuckets, type BucketOptions, type TakeResult } from './bucket';
+import { DOCUMENTED_ENDPOINT_LIMITS, TokenBuckets, type BucketOptions, type TakeResult } from './bucket';
 import { errorBody, invalidAuth, missingAuth, SimHttpError } from './errors';
 import { FaultBook, type FaultSpec } from './faults';
 import { hashString, mix, mulberry32 } from './ids';
@@ -26,6 +26,10 @@ export interface SimulatorOptions {
   size?: SimSize;
   counts?: Partial<SimCounts>;
   bucket?: BucketOptions | false;
+  /** Tighter buckets per key on some routes (template, e.g. "GET /v2/alerts"); POST /v2/escalations has 60/min. */
+  endpointLimits?: Record<string, BucketOptions>;
+  /** A limit shared by every key of the organisation. */
+  orgBucket?: BucketOptions;
   latencyMs?: number | { min: number; max: number };
   keys?: SimKey[];
   retryAfterFormat?: 'seconds' | 'http-date';
@@ -93,7 +97,13 @@ export class SimulatorServer {
     const seed = opts.seed ?? 1;
     this.store = new IncidentStore(seed, opts.incidents ?? 1500);
     this.dbArgs = [seed, opts.size ?? 'default', opts.counts ?? {}];
-    this.buckets = new TokenBuckets(opts.bucket ?? { burst: 1200, refillPerSecond: 20 });
+    const keyBucket = opts.bucket ?? { burst: 1200, refillPerSecond: 20 };
+    this.buckets = new TokenBuckets({
+      key: keyBucket,
+      // The documented endpoint limits apply whenever the API is rate limited at all.
+      endpoints: keyBucket ? { ...DOCUMENTED_ENDPOINT_LIMITS, ...opts.endpointLimits } : opts.endpointLimits,
+      org: opts.orgBucket,
+    });
     this.latency = latencyFn(opts.latencyMs, seed);
     this.retryAfterFormat = opts.retryAfterFormat ?? 'seconds';
     this.validateRequests = opts.validateRequests ?? true;
@@ -183,7 +193,7 @@ export class SimulatorServer {
     const key = bySourceToken
       ? this.authenticateAlertSource(req, url, (found as RouteMatch).params)
       : this.authenticate(req);
-    const take = this.buckets.take(key.key);
+    const take = this.buckets.take(key.key, ex.route);
     ex.rateLimit = take.headers;
     if (!take.ok) return this.tooManyRequests(take.limit, take.waitMs, this.retryAfterFormat);
 

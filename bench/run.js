@@ -58,7 +58,7 @@ const ALL_INCIDENTS = {
 };
 
 async function figureRead() {
-  const counts = { incidents: 150_000, alerts: 60_000, escalations: 30_000 };
+  const counts = { incidents: 500_000, alerts: 25_000, escalations: 25_000 };
   const sim = await startSimulator([
     '--incidents',
     String(counts.incidents),

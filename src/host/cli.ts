@@ -131,6 +131,8 @@ export function buildProgram(
     .option('--refill <n>', 'token bucket refill per second', int('--refill'))
     .option('--latency <ms>', 'added latency per request', int('--latency'))
     .option('--unlimited', 'no rate limit')
+    .option('--alerts <n>', 'seeded alerts', int('--alerts'))
+    .option('--escalations <n>', 'seeded escalations', int('--escalations'))
     .addOption(
       new Option('--retry-after <form>', 'Retry-After form on 429').choices(['seconds', 'http-date'])
     )

@@ -2,9 +2,16 @@
 // credential (from the store or the environment), a redacting logger, and a signal that SIGINT and
 // SIGTERM abort so a run can flush its state before it exits.
 import fs from 'node:fs';
-import type { ConnectorContext, Credential, HttpOptions, RateLimitOptions } from '../contract';
-import { ConfigError } from '../errors';
+import type {
+  ConnectorContext,
+  Credential,
+  HttpOptions,
+  RateLimitOptions,
+  RedisRateLimitOptions,
+} from '../contract';
+import { ConfigError, type FieldProblem } from '../errors';
 import { LimiterRegistry } from '../http/limiter';
+import { checkRedisUrl } from '../http/redis-connection';
 import { PACKAGE_ROOT } from '../validation';
 import { CredentialStore } from './credential-store';
 import { loadPlugin, LoadedPlugin } from './loader';
@@ -20,13 +27,15 @@ export interface GlobalOptions {
 export class Session {
   readonly redactor = new Redactor();
   readonly abort = new AbortController();
-  readonly limiters = new LimiterRegistry();
+  readonly limiters: LimiterRegistry;
   readonly loaded: LoadedPlugin;
   private readonly stopHandlers: Array<() => void> = [];
   interrupted = false;
 
   constructor(readonly opts: GlobalOptions) {
     this.loaded = loadPlugin(PACKAGE_ROOT);
+    // The limiter's own warnings (Redis lost, Redis back) go to the same redacting logger.
+    this.limiters = new LimiterRegistry({}, { logger: this.logger });
     // Redact the environment's key even before a command decides to use it.
     this.redactor.add(process.env.INCIDENT_IO_API_KEY);
   }
@@ -108,12 +117,52 @@ export function httpOptionsFromEnv(): HttpOptions {
   };
 }
 
-/** The key's bucket (when incident.io grants a different one) and this process's share of it. */
+/**
+ * The key's bucket (when incident.io grants a different one) and this process's share of it; with
+ * INCIDENT_IO_CONNECTOR_REDIS_URL, every process on that Redis shares one limiter per key.
+ */
 export function rateLimitFromEnv(): RateLimitOptions {
   return {
     burst: envNumber('INCIDENT_IO_CONNECTOR_RATE_BURST'),
     refillPerSecond: envNumber('INCIDENT_IO_CONNECTOR_RATE_REFILL'),
     share: envNumber('INCIDENT_IO_CONNECTOR_RATE_SHARE'),
+    redis: redisFromEnv(),
+  };
+}
+
+/** INCIDENT_IO_CONNECTOR_REDIS_URL (+ _ON_UNAVAILABLE fail|local, _LOCAL_SHARE) → Redis mode. */
+export function redisFromEnv(): RedisRateLimitOptions | undefined {
+  const url = process.env.INCIDENT_IO_CONNECTOR_REDIS_URL;
+  if (url === undefined || url === '') return undefined;
+  const problems: FieldProblem[] = [];
+  try {
+    checkRedisUrl(url);
+  } catch (e) {
+    // Never echo the URL: it may hold a password.
+    problems.push({
+      field: 'INCIDENT_IO_CONNECTOR_REDIS_URL',
+      reason: (e as Error).message.replace('redis.url', 'it'),
+    });
+  }
+  const onUnavailable = process.env.INCIDENT_IO_CONNECTOR_REDIS_ON_UNAVAILABLE || 'fail';
+  if (onUnavailable !== 'fail' && onUnavailable !== 'local') {
+    problems.push({
+      field: 'INCIDENT_IO_CONNECTOR_REDIS_ON_UNAVAILABLE',
+      reason: 'must be "fail" or "local"',
+    });
+  }
+  const localShare = envNumber('INCIDENT_IO_CONNECTOR_REDIS_LOCAL_SHARE');
+  if (localShare !== undefined && !(localShare > 0 && localShare <= 1)) {
+    problems.push({ field: 'INCIDENT_IO_CONNECTOR_REDIS_LOCAL_SHARE', reason: 'must be in (0, 1]' });
+  }
+  if (problems.length) throw new ConfigError('the environment', problems);
+  // A request still in flight counts until well after its deadline: the job expiration must outlast it.
+  const timeoutMs = envNumber('INCIDENT_IO_CONNECTOR_TIMEOUT_MS');
+  return {
+    url,
+    onUnavailable: onUnavailable as 'fail' | 'local',
+    ...(localShare !== undefined ? { localShare } : {}),
+    ...(timeoutMs ? { jobExpirationMs: Math.max(65_000, 2 * timeoutMs + 5_000) } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ export interface SimulatorCommandOptions {
   latency?: number;
   retryAfter?: 'seconds' | 'http-date';
   unlimited?: boolean;
+  alerts?: number;
+  escalations?: number;
 }
 
 export async function runSimulator(opts: SimulatorCommandOptions): Promise<number> {
@@ -18,6 +20,10 @@ export async function runSimulator(opts: SimulatorCommandOptions): Promise<numbe
     port: opts.port ?? 0,
     seed: opts.seed,
     incidents: opts.incidents,
+    counts: {
+      ...(opts.alerts !== undefined ? { alerts: opts.alerts } : {}),
+      ...(opts.escalations !== undefined ? { escalations: opts.escalations } : {}),
+    },
     bucket:
       opts.burst || opts.refill
         ? { burst: opts.burst ?? 1200, refillPerSecond: opts.refill ?? 20 }

@@ -70,11 +70,18 @@ export interface PageResult<T> {
   total: number;
 }
 
+/** The predicate that keeps every record: Collection.filter answers it without a pass. */
+export const KEEP_ALL = (): boolean => true;
+
 export class Collection<T extends Rec = Rec> {
   private readonly items = new Map<string, T>();
   /** Insertion sequence of every id ever stored (deleted ones too), so old cursors keep a position. */
   private readonly seq = new Map<string, number>();
   private nextSeq = 0;
+  /** The records in order, rebuilt after a write: list endpoints read it on every request. */
+  private ordered?: T[];
+  /** Parsed timestamps per field for `within`, valid for `ordered`. */
+  private readonly times = new Map<string, { values: number[]; sorted: boolean }>();
 
   constructor(
     /** Resource name, e.g. "follow_ups" (used in messages and by SimDb.touch). */
@@ -90,7 +97,50 @@ export class Collection<T extends Rec = Rec> {
 
   /** Every record in stable order (a copy of the list; the records themselves are shared). */
   all(): T[] {
-    return [...this.items.values()];
+    return [...this.view()];
+  }
+
+  /** Every record in stable order, without a copy: for reads that do not change the list. */
+  view(): readonly T[] {
+    if (!this.ordered) {
+      this.ordered = [...this.items.values()];
+      this.times.clear();
+    }
+    return this.ordered;
+  }
+
+  /**
+   * The records whose timestamp `field` lies in [minUs, maxUs], in order, found by binary search when
+   * the list is ordered by that field (as creation times are); a plain pass otherwise. Large lists
+   * filtered by created_at windows (the connector's partitions) then cost O(log n + page).
+   */
+  within(
+    field: string,
+    minUs: number,
+    maxUs: number,
+    parse: (text: string) => number | undefined
+  ): readonly T[] {
+    const list = this.view();
+    let t = this.times.get(field);
+    if (!t) {
+      const values = list.map((r) => parse(String(r[field] ?? '')) ?? NaN);
+      const sorted = values.every((v, i) => !Number.isNaN(v) && (i === 0 || v >= values[i - 1]));
+      t = { values, sorted };
+      this.times.set(field, t);
+    }
+    const { values, sorted } = t;
+    if (!sorted) return list.filter((_, i) => values[i] >= minUs && values[i] <= maxUs);
+    const lowerBound = (x: number, strict: boolean) => {
+      let lo = 0;
+      let hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (strict ? values[mid] > x : values[mid] >= x) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    return list.slice(lowerBound(minUs, false), lowerBound(maxUs, true));
   }
 
   get(id: string): T | undefined {
@@ -114,9 +164,8 @@ export class Collection<T extends Rec = Rec> {
   }
 
   filter(pred: (r: T) => boolean): T[] {
-    const out: T[] = [];
-    for (const r of this.items.values()) if (pred(r)) out.push(r);
-    return out;
+    // An unfiltered list (the common case) is a copy of the cached list, not a call per record.
+    return pred === KEEP_ALL ? this.view().slice() : this.view().filter(pred);
   }
 
   /** Appends a record (ids must be new: mint them with SimDb.newId). Returns it. */
@@ -124,6 +173,7 @@ export class Collection<T extends Rec = Rec> {
     if (this.items.has(record.id)) throw new Error(`${this.name}: duplicate id ${record.id}`);
     this.items.set(record.id, record);
     this.seq.set(record.id, this.nextSeq++);
+    this.ordered = undefined;
     return record;
   }
 
@@ -140,6 +190,7 @@ export class Collection<T extends Rec = Rec> {
       (next as Rec).updated_at = this.clock.iso();
     }
     this.items.set(id, next);
+    this.ordered = undefined;
     return next;
   }
 
@@ -147,6 +198,7 @@ export class Collection<T extends Rec = Rec> {
   delete(id: string): T | undefined {
     const r = this.items.get(id);
     this.items.delete(id);
+    this.ordered = undefined;
     return r;
   }
 
@@ -176,24 +228,42 @@ export class Collection<T extends Rec = Rec> {
    * record still pages on correctly.
    */
   page(list: readonly T[], opts: PageOptions): PageResult<T> {
-    const ordered = opts.newestFirst ? [...list].reverse() : list;
-    let start = 0;
+    // `list` is in creation order (ascending seq), so the cursor's position is a binary search and a
+    // page costs O(log n + page) even over the benchmarks' tens of thousands of records.
+    let at: number | undefined;
     if (opts.after !== undefined) {
-      const at = this.seq.get(opts.after);
+      at = this.seq.get(opts.after);
       if (at === undefined)
         throw SimHttpError.notFound(`No ${this.singular} found for the after cursor ${opts.after}`);
-      start = ordered.findIndex((r) => {
-        const s = this.seq.get(r.id)!;
-        return opts.newestFirst ? s < at : s > at;
-      });
-      if (start < 0) start = ordered.length;
     }
-    const items = ordered.slice(start, start + opts.pageSize);
-    const more = start + items.length < ordered.length;
+    // First index whose seq is greater than `at` (list.length when none).
+    const firstAfter = (s: number) => {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.seq.get(list[mid].id)! > s) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    let items: T[];
+    let more: boolean;
+    if (opts.newestFirst) {
+      // Records older than the cursor end just before its position.
+      const end = at === undefined ? list.length : firstAfter(at - 1);
+      const start = Math.max(0, end - opts.pageSize);
+      items = list.slice(start, end).reverse();
+      more = start > 0;
+    } else {
+      const start = at === undefined ? 0 : firstAfter(at);
+      items = list.slice(start, start + opts.pageSize);
+      more = start + items.length < list.length;
+    }
     return {
       items,
       ...(more && items.length > 0 && { after: items[items.length - 1].id }),
-      total: ordered.length,
+      total: list.length,
     };
   }
 }

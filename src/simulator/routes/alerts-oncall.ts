@@ -10,7 +10,7 @@ import {
   sortEntries,
 } from '../resources/schedule-entries';
 import type { AlertRec, EscalationRec, MaintenanceWindowRec, WorkflowRunRec } from '../resources/types';
-import { allOf, invalid, listPage, membership, publicView, str, timeFilter } from './list';
+import { allOf, invalid, listPage, membership, narrowed, publicView, str, timeFilter } from './list';
 import type { Endpoint, RouteContext } from './types';
 
 const READ = 'any' as const;
@@ -43,16 +43,23 @@ export const alertsOnCallEndpoints: Endpoint[] = [
     route: 'GET /v2/alerts',
     roles: READ,
     handle(ctx) {
-      const withNotes = new Set(ctx.db.alert_notes.all().map((n) => n.alert_id));
+      // Built only when asked for: listing alerts must not cost a pass over every note.
+      let withNotes: Set<string | undefined> | undefined;
+      const hasNotes = (id: string) => {
+        withNotes ??= new Set(ctx.db.alert_notes.view().map((n) => n.alert_id));
+        return withNotes.has(id);
+      };
       const filter = allOf<AlertRec>(
-        timeFilter(ctx, 'created_at', (a) => a.created_at),
+        // created_at is applied by narrowed(), by binary search.
         membership(ctx, 'status', (a) => a.status),
         membership(ctx, 'alert_source', (a) => a.alert_source_id),
         membership(ctx, 'deduplication_key', (a) => a.deduplication_key, ['is']),
         membership(ctx, 'alert_group_id', (a) => a.alert_group_ids ?? [], ['one_of']),
-        boolIs(ctx, 'has_notes', (a) => withNotes.has(a.id))
+        boolIs(ctx, 'has_notes', (a) => hasNotes(a.id))
       );
-      return listPage(ctx, ctx.db.alerts, ctx.db.alerts.filter(filter), 'alerts', { newestFirst: true });
+      return listPage(ctx, ctx.db.alerts, narrowed(ctx, ctx.db.alerts, 'created_at', filter), 'alerts', {
+        newestFirst: true,
+      });
     },
   },
   // Spec: GET /v2/alerts/{id} (Alerts V2#Show)
@@ -108,7 +115,7 @@ export const alertsOnCallEndpoints: Endpoint[] = [
     roles: READ,
     handle(ctx) {
       const filter = allOf<EscalationRec>(
-        timeFilter(ctx, 'created_at', (e) => e.created_at),
+        // created_at is applied by narrowed(), by binary search.
         timeFilter(ctx, 'updated_at', (e) => e.updated_at),
         membership(ctx, 'status', (e) => e.status),
         membership(ctx, 'escalation_path', (e) => e.escalation_path_id),
@@ -116,9 +123,15 @@ export const alertsOnCallEndpoints: Endpoint[] = [
         membership(ctx, 'incident', (e) => e.related_incidents.map((i) => i.id)),
         idempotencyFilter(ctx)
       );
-      return listPage(ctx, ctx.db.escalations, ctx.db.escalations.filter(filter), 'escalations', {
-        newestFirst: true,
-      });
+      return listPage(
+        ctx,
+        ctx.db.escalations,
+        narrowed(ctx, ctx.db.escalations, 'created_at', filter),
+        'escalations',
+        {
+          newestFirst: true,
+        }
+      );
     },
   },
   // Spec: GET /v2/escalation_paths (Escalations V2#ListPaths) — at most 25 a page.

@@ -2,7 +2,7 @@
 // record, and the bracket filters (x[one_of]=, x[not_in]=, x[is]=, x[gte]=, x[lte]=, x[date_range]=).
 import { SimHttpError } from '../errors';
 import { parseTimeUs } from '../query';
-import type { Collection, PageResult, Rec } from '../resources/collection';
+import { KEEP_ALL, type Collection, type PageResult, type Rec } from '../resources/collection';
 import type { RouteContext } from './types';
 
 export type Ops = Record<string, string[]>;
@@ -90,6 +90,38 @@ export function membership<T>(
 }
 
 /** gte / lte / date_range (`a~b`) on a timestamp field; undefined when not asked. */
+/** The [min, max] (µs) a created_at-style filter asks for, or undefined when it is not used. */
+export function timeBounds(ctx: RouteContext, name: string): { min: number; max: number } | undefined {
+  const probe = timeFilter<{ t: number }>(ctx, name, () => undefined);
+  if (!probe) return undefined;
+  const o = ops(ctx, name)!;
+  let min = -Infinity;
+  let max = Infinity;
+  for (const [op, values] of Object.entries(o)) {
+    for (const v of values) {
+      const [a, b] = op === 'date_range' ? v.split('~') : [v, v];
+      if (op === 'gte' || op === 'date_range') min = Math.max(min, parseTimeUs(a) ?? -Infinity);
+      if (op === 'lte' || op === 'date_range') max = Math.min(max, parseTimeUs(b) ?? Infinity);
+    }
+  }
+  return { min, max };
+}
+
+/**
+ * The records of `c` whose `field` lies in the query's window for it (by binary search when the list
+ * is ordered by that field) and that match `filter`, which must not test `field` again.
+ */
+export function narrowed<T extends Rec>(
+  ctx: RouteContext,
+  c: Collection<T>,
+  field: string,
+  filter: (r: T) => boolean
+): T[] {
+  const b = timeBounds(ctx, field);
+  const base = b ? c.within(field, b.min, b.max, parseTimeUs) : c.view();
+  return filter === KEEP_ALL ? base.slice() : base.filter(filter);
+}
+
 export function timeFilter<T>(
   ctx: RouteContext,
   name: string,
@@ -128,5 +160,6 @@ export function timeFilter<T>(
 /** All of the given filters (undefined ones are skipped). */
 export function allOf<T>(...filters: Array<((r: T) => boolean) | undefined>): (r: T) => boolean {
   const fs = filters.filter((f): f is (r: T) => boolean => f !== undefined);
+  if (fs.length === 0) return KEEP_ALL;
   return (r) => fs.every((f) => f(r));
 }

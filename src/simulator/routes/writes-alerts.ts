@@ -32,7 +32,9 @@ export const alertWriteEndpoints: Endpoint[] = [
         source_url?: string;
       };
       const key = b.deduplication_key ?? randomUUID();
-      const existing = ctx.db.alerts.find((a) => a.alert_source_id === source.id && a.deduplication_key === key);
+      const existing = ctx.db.alerts.find(
+        (a) => a.alert_source_id === source.id && a.deduplication_key === key
+      );
       const now = ctx.db.clock.iso();
       const fields = {
         title: b.title,

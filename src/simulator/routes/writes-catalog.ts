@@ -15,17 +15,26 @@ interface Binding {
 }
 
 /** Payload bindings → stored CatalogEntryEngineParamBindingV3 values; unknown attributes are a 422. */
-function storedValues(type: CatalogTypeRec, values: Record<string, Binding>, field: string): Record<string, unknown> {
+function storedValues(
+  type: CatalogTypeRec,
+  values: Record<string, Binding>,
+  field: string
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [id, b] of Object.entries(values)) {
     const attr = type.schema.attributes.find((a) => a.id === id);
     if (!attr) throw invalid(`${field}.${id}`, `Catalog type ${type.name} has no attribute with id ${id}`);
-    const bind = (v: { literal?: string }) => ({ label: v.literal ?? '', ...(v.literal !== undefined && { literal: v.literal }) });
+    const bind = (v: { literal?: string }) => ({
+      label: v.literal ?? '',
+      ...(v.literal !== undefined && { literal: v.literal }),
+    });
     if (attr.array) {
-      if (b.value !== undefined) throw invalid(`${field}.${id}`, `${attr.name} is an array attribute: use array_value`);
+      if (b.value !== undefined)
+        throw invalid(`${field}.${id}`, `${attr.name} is an array attribute: use array_value`);
       if (b.array_value && b.array_value.length > 0) out[id] = { array_value: b.array_value.map(bind) };
     } else {
-      if (b.array_value !== undefined) throw invalid(`${field}.${id}`, `${attr.name} holds one value: use value`);
+      if (b.array_value !== undefined)
+        throw invalid(`${field}.${id}`, `${attr.name} holds one value: use value`);
       if (b.value) out[id] = { value: bind(b.value) };
     }
   }
@@ -59,7 +68,9 @@ export const catalogWriteEndpoints: Endpoint[] = [
       const existing =
         b.external_id === undefined
           ? undefined
-          : ctx.db.catalog_entries.find((e) => e.catalog_type_id === type.id && e.external_id === b.external_id);
+          : ctx.db.catalog_entries.find(
+              (e) => e.catalog_type_id === type.id && e.external_id === b.external_id
+            );
       if (existing) {
         const entry = ctx.db.catalog_entries.update(existing.id, {
           name: b.name,
@@ -69,8 +80,13 @@ export const catalogWriteEndpoints: Endpoint[] = [
         });
         return { catalog_entry: publicView(entry) };
       }
-      if (ctx.db.catalog_entries.filter((e) => e.catalog_type_id === type.id).length >= MAX_ENTRIES_PER_TYPE) {
-        throw invalid('catalog_type_id', `Catalog type ${type.name} already has ${MAX_ENTRIES_PER_TYPE} entries`);
+      if (
+        ctx.db.catalog_entries.filter((e) => e.catalog_type_id === type.id).length >= MAX_ENTRIES_PER_TYPE
+      ) {
+        throw invalid(
+          'catalog_type_id',
+          `Catalog type ${type.name} already has ${MAX_ENTRIES_PER_TYPE} entries`
+        );
       }
       const now = ctx.db.clock.iso();
       const entry = ctx.db.catalog_entries.insert({
@@ -105,7 +121,7 @@ export const catalogWriteEndpoints: Endpoint[] = [
         ...(b.external_id !== undefined && { external_id: b.external_id }),
         ...(b.rank !== undefined && { rank: b.rank }),
       });
-      return { catalog_entry: publicView(entry) };
+      return { catalog_entry: publicView(entry), catalog_type: publicView(type) };
     },
   },
   // Spec: POST /v3/catalog_entries/actions/bulk_update (Catalog V3#BulkUpdateEntries) — 204, all or
@@ -126,11 +142,19 @@ export const catalogWriteEndpoints: Endpoint[] = [
       const planned = b.entries.map((e, k) => {
         const current = ctx.db.catalog_entries.get(e.entry_id);
         if (!current || current.catalog_type_id !== type.id) {
-          throw invalid(`entries.${k}.entry_id`, `No entry of catalog type ${type.name} has id ${e.entry_id}`);
+          throw invalid(
+            `entries.${k}.entry_id`,
+            `No entry of catalog type ${type.name} has id ${e.entry_id}`
+          );
         }
-        if (seen.has(e.entry_id)) throw invalid(`entries.${k}.entry_id`, `Entry ${e.entry_id} is listed twice`);
+        if (seen.has(e.entry_id))
+          throw invalid(`entries.${k}.entry_id`, `Entry ${e.entry_id} is listed twice`);
         seen.add(e.entry_id);
-        return { e, current, values: storedValues(type, e.attribute_values, `entries.${k}.attribute_values`) };
+        return {
+          e,
+          current,
+          values: storedValues(type, e.attribute_values, `entries.${k}.attribute_values`),
+        };
       });
       for (const { e, current, values } of planned) {
         ctx.db.catalog_entries.update(current.id, {

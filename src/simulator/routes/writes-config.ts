@@ -13,7 +13,13 @@ function checkValue(ctx: RouteContext, fieldId: string, value: string, exceptId?
     (o) => o.custom_field_id === fieldId && o.value === value && o.id !== exceptId
   );
   if (taken) {
-    throw SimHttpError.one(422, 'validation_error', 'not_unique', `An option with the value "${value}" already exists`, 'value');
+    throw SimHttpError.one(
+      422,
+      'validation_error',
+      'not_unique',
+      `An option with the value "${value}" already exists`,
+      'value'
+    );
   }
 }
 

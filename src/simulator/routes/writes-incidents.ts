@@ -22,7 +22,12 @@ import type { Endpoint, RouteContext } from './types';
 /** Who may write incidents and their children (the connector's writeRoles say the same). */
 const INCIDENT_WRITERS = ['incident_editor', 'global_access'];
 
-function indexOf<T extends { id: string }>(items: readonly T[], id: string, field: string, what: string): number {
+function indexOf<T extends { id: string }>(
+  items: readonly T[],
+  id: string,
+  field: string,
+  what: string
+): number {
   const i = items.findIndex((x) => x.id === id);
   if (i < 0) throw invalid(field, `No ${what} exists with id ${id}`);
   return i;
@@ -57,7 +62,10 @@ interface EditPayload {
     incident_status_id?: string;
     call_url?: string;
     slack_channel_name_override?: string;
-    custom_field_entries?: Array<{ custom_field_id: string; values: Array<Record<string, string | undefined>> }>;
+    custom_field_entries?: Array<{
+      custom_field_id: string;
+      values: Array<Record<string, string | undefined>>;
+    }>;
     incident_role_assignments?: Array<{
       incident_role_id: string;
       assignee?: { id?: string; email?: string; slack_user_id?: string };
@@ -74,7 +82,8 @@ function applyEdit(ctx: RouteContext, r: IncidentRecord, p: EditPayload['inciden
   if (p.summary !== undefined) r.summary = p.summary;
   if (p.call_url !== undefined) r.callUrl = p.call_url;
   if (p.slack_channel_name_override !== undefined) r.slackChannelName = p.slack_channel_name_override;
-  if (p.severity_id !== undefined) r.attrs.severity = indexOf(SEVERITIES, p.severity_id, at('severity_id'), 'severity');
+  if (p.severity_id !== undefined)
+    r.attrs.severity = indexOf(SEVERITIES, p.severity_id, at('severity_id'), 'severity');
   if (p.incident_status_id !== undefined) {
     const to = indexOf(STATUSES, p.incident_status_id, at('incident_status_id'), 'incident status');
     checkStatusMove(r.attrs.status, to);
@@ -85,7 +94,12 @@ function applyEdit(ctx: RouteContext, r: IncidentRecord, p: EditPayload['inciden
     const f = `${at('custom_field_entries')}.${k}`;
     const field = indexOf(CUSTOM_FIELDS, entry.custom_field_id, `${f}.custom_field_id`, 'custom field');
     const option = (v: Record<string, string | undefined>, j: number): number =>
-      indexOf(CUSTOM_FIELDS[field].options, v.value_option_id ?? v.id ?? '', `${f}.values.${j}.value_option_id`, 'custom field option');
+      indexOf(
+        CUSTOM_FIELDS[field].options,
+        v.value_option_id ?? v.id ?? '',
+        `${f}.values.${j}.value_option_id`,
+        'custom field option'
+      );
     const values = entry.values;
     switch (field) {
       case CF.team:
@@ -116,7 +130,12 @@ function applyEdit(ctx: RouteContext, r: IncidentRecord, p: EditPayload['inciden
         if (!e || e.catalog_type_id !== CATALOG_TYPE_IDS.service) {
           throw invalid(`${f}.values.0.value_catalog_entry_id`, `No Service catalog entry has id ${id}`);
         }
-        extra.service = { id: e.id, name: e.name, aliases: e.aliases, ...(e.external_id && { external_id: e.external_id }) };
+        extra.service = {
+          id: e.id,
+          name: e.name,
+          aliases: e.aliases,
+          ...(e.external_id && { external_id: e.external_id }),
+        };
         break;
       }
     }
@@ -127,7 +146,9 @@ function applyEdit(ctx: RouteContext, r: IncidentRecord, p: EditPayload['inciden
     const role = indexOf(INCIDENT_ROLES, a.incident_role_id, `${f}.incident_role_id`, 'incident role');
     const who = a.assignee;
     const user = who
-      ? USERS.findIndex((u) => u.id === who.id || u.email === who.email || u.slack_user_id === who.slack_user_id)
+      ? USERS.findIndex(
+          (u) => u.id === who.id || u.email === who.email || u.slack_user_id === who.slack_user_id
+        )
       : -1;
     if (who && user < 0) throw invalid(`${f}.assignee`, 'No user matches this assignee');
     if (role === 0) r.attrs.lead = user;
@@ -135,7 +156,12 @@ function applyEdit(ctx: RouteContext, r: IncidentRecord, p: EditPayload['inciden
   });
   (p.incident_timestamp_values ?? []).forEach((tv, k) => {
     const f = `${at('incident_timestamp_values')}.${k}`;
-    const ts = indexOf(INCIDENT_TIMESTAMPS, tv.incident_timestamp_id, `${f}.incident_timestamp_id`, 'incident timestamp');
+    const ts = indexOf(
+      INCIDENT_TIMESTAMPS,
+      tv.incident_timestamp_id,
+      `${f}.incident_timestamp_id`,
+      'incident timestamp'
+    );
     if (ts === 1) r.impactStartedUs = tv.value === undefined ? undefined : parseTimeUs(tv.value);
   });
   return r;
@@ -164,7 +190,10 @@ function followUpParts(ctx: RouteContext, b: FollowUpPayload): Partial<FollowUpR
   if (b.follow_up_priority_option_id !== undefined) {
     const priority = FOLLOW_UP_PRIORITIES.find((p) => p.id === b.follow_up_priority_option_id);
     if (!priority) {
-      throw invalid('follow_up_priority_option_id', `No follow-up priority exists with id ${b.follow_up_priority_option_id}`);
+      throw invalid(
+        'follow_up_priority_option_id',
+        `No follow-up priority exists with id ${b.follow_up_priority_option_id}`
+      );
     }
     out.priority = priority;
   }

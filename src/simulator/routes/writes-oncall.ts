@@ -8,7 +8,11 @@ import type { Endpoint, RouteContext } from './types';
 const ESCALATION_WRITERS = ['escalation_creator', 'on_call_editor'];
 const OVERRIDE_WRITERS = ['schedule_overrides_editor', 'schedules_editor'];
 
-function findUser(ctx: RouteContext, ref: { id?: string; email?: string; slack_user_id?: string }, field: string) {
+function findUser(
+  ctx: RouteContext,
+  ref: { id?: string; email?: string; slack_user_id?: string },
+  field: string
+) {
   const u = ctx.db.users.find(
     (x) =>
       (ref.id !== undefined && x.id === ref.id) ||
@@ -43,7 +47,8 @@ export const onCallWriteEndpoints: Endpoint[] = [
         throw invalid('escalation_path_id', `No escalation path found with id ${b.escalation_path_id}`);
       }
       const users = (b.user_ids ?? []).map((id, k) => findUser(ctx, { id }, `user_ids.${k}`));
-      const incident = b.incident_id === undefined ? undefined : ctx.db.requireIncident(b.incident_id, 'incident_id');
+      const incident =
+        b.incident_id === undefined ? undefined : ctx.db.requireIncident(b.incident_id, 'incident_id');
       const now = ctx.db.clock.iso();
       const escalation: EscalationRec = ctx.db.escalations.insert({
         id: ctx.db.newId('escalations'),
@@ -56,7 +61,15 @@ export const onCallWriteEndpoints: Endpoint[] = [
         events: [
           { id: ctx.db.newId('escalation_events'), event: 'triggered', occurred_at: now, urgency: 'high' },
           ...(users.length > 0
-            ? [{ id: ctx.db.newId('escalation_events'), event: 'notified_users', occurred_at: now, urgency: 'high', users }]
+            ? [
+                {
+                  id: ctx.db.newId('escalation_events'),
+                  event: 'notified_users',
+                  occurred_at: now,
+                  urgency: 'high',
+                  users,
+                },
+              ]
             : []),
         ],
         related_alerts: [],
@@ -85,11 +98,13 @@ export const onCallWriteEndpoints: Endpoint[] = [
       const schedule = ctx.db.schedules.get(b.schedule_id);
       if (!schedule) throw invalid('schedule_id', `No schedule found with id ${b.schedule_id}`);
       const rotation = schedule.config.rotations.find((r) => r.id === b.rotation_id);
-      if (!rotation) throw invalid('rotation_id', `Schedule ${schedule.name} has no rotation ${b.rotation_id}`);
+      if (!rotation)
+        throw invalid('rotation_id', `Schedule ${schedule.name} has no rotation ${b.rotation_id}`);
       if (!rotation.layers.some((l) => l.id === b.layer_id)) {
         throw invalid('layer_id', `Rotation ${rotation.name} has no layer ${b.layer_id}`);
       }
-      if (!(Date.parse(b.end_at) > Date.parse(b.start_at))) throw invalid('end_at', 'end_at must be after start_at');
+      if (!(Date.parse(b.end_at) > Date.parse(b.start_at)))
+        throw invalid('end_at', 'end_at must be after start_at');
       const user = findUser(ctx, b.user, 'user');
       const now = ctx.db.clock.iso();
       const override = ctx.db.schedule_overrides.insert({

@@ -13,7 +13,8 @@ function componentsOf(ctx: RouteContext, pageId: string): Array<{ component_id: 
   const ids = new Set<string>();
   for (const i of ctx.db.status_page_incidents.filter((x) => x.status_page_id === pageId)) {
     if (i._created) continue;
-    for (const c of (i.component_impacts as Array<{ component_id: string }> | undefined) ?? []) ids.add(c.component_id);
+    for (const c of (i.component_impacts as Array<{ component_id: string }> | undefined) ?? [])
+      ids.add(c.component_id);
   }
   return [...ids].sort().map((component_id, k) => ({
     component_id,
@@ -56,7 +57,10 @@ export const statusPageWriteEndpoints: Endpoint[] = [
       const statuses = b.component_statuses ?? [];
       statuses.forEach((c, k) => {
         if (!known.has(c.component_id)) {
-          throw invalid(`component_statuses.${k}.component_id`, `Status page ${page.name} has no component ${c.component_id}`);
+          throw invalid(
+            `component_statuses.${k}.component_id`,
+            `Status page ${page.name} has no component ${c.component_id}`
+          );
         }
       });
       const now = ctx.db.clock.iso();
@@ -79,7 +83,11 @@ export const statusPageWriteEndpoints: Endpoint[] = [
         ],
         component_impacts: statuses
           .filter((c) => c.component_status !== 'operational')
-          .map((c) => ({ component_id: c.component_id, component_status: c.component_status, start_at: now })),
+          .map((c) => ({
+            component_id: c.component_id,
+            component_status: c.component_status,
+            start_at: now,
+          })),
         _idempotency_key: b.idempotency_key,
         _created: true,
       });

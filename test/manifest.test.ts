@@ -88,3 +88,13 @@ describe('connector.manifest.json', () => {
     expect(pkg.exports['.'].types).toBe('./dist/index.d.ts');
   });
 });
+
+describe('README', () => {
+  const readme = fs.readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+  it('lists every stream with its endpoint in the coverage table', () => {
+    for (const s of STREAMS) {
+      const endpoint = s.path.replace(/[/{}]/g, (c) => `\\${c}`);
+      expect(readme).toMatch(new RegExp(`\\|\\s*${s.name}\\s*\\|\\s*\`GET ${endpoint}\``));
+    }
+  });
+});

@@ -80,7 +80,9 @@ export function buildProgram(
   program
     .command('read')
     .description('read streams as JSON lines (records and states) on stdout')
-    .requiredOption('--stream <name>', 'stream to read (repeatable)', collect)
+    .option('--stream <name>', 'stream to read (repeatable)', collect)
+    .option('--all', 'read every stream')
+    .option('--output-dir <dir>', 'one JSONL file of records per stream, and state.json, in this folder')
     .option('--limit <n>', 'stop each stream after n records', int('--limit'))
     .option('--state-file <file>', 'resume from and save state to this file')
     .option('--config <file>', 'source config JSON file')

@@ -122,7 +122,19 @@ async function planPartitions(
   const sinceMs = def.cursorFilter === field ? parseTimestamp(opts.since) : undefined;
   const lower = sinceMs ?? parseTimestamp(opts.config.start_date) ?? EARLIEST_POSSIBLE;
   const earliest = await findEarliest(def, client, query, lower, startedMs, opts.signal);
-  return open(earliest ?? startedMs, earliest === undefined ? 1 : opts.partitions);
+  if (earliest === undefined) return open(startedMs, 1);
+  // No total here: estimate the pages from the first page's density over the whole range, so a
+  // stream of a few pages is not cut into many near-empty partitions (each costs a request).
+  const times = first.value.records
+    .map((r) => parseTimestamp(r[field]))
+    .filter((t): t is number => t !== undefined);
+  const span = times.length > 1 ? Math.max(...times) - Math.min(...times) : 0;
+  const perPage = first.value.records.length;
+  const pages =
+    span > 0
+      ? Math.ceil((((startedMs - earliest) / span) * perPage) / (pageSize ?? perPage))
+      : opts.partitions;
+  return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))));
 }
 
 export async function* readPartitioned(

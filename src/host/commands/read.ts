@@ -1,8 +1,9 @@
 // `read`: records and states as JSON lines on stdout, the latest state per stream saved to the state
 // file after every page (atomically), progress and a summary on stderr.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { SourceMessage, StreamState, SyncMode } from '../../contract';
-import { CancelledError } from '../../errors';
+import { CancelledError, ConfigError } from '../../errors';
 import { writeFileAtomic } from '../atomic-file';
 import { EXIT } from '../exit-codes';
 import { JsonLinesWriter } from '../output';
@@ -10,7 +11,11 @@ import { Progress } from '../progress';
 import { readJsonFile, Session } from '../session';
 
 export interface ReadOptions {
-  stream: string[];
+  stream?: string[];
+  /** Every stream of the source. */
+  all?: boolean;
+  /** One JSONL file of records per stream (and state.json, unless --state-file says otherwise). */
+  outputDir?: string;
   limit?: number;
   stateFile?: string;
   config?: string;
@@ -27,7 +32,51 @@ function loadState(file: string | undefined): StateFile {
   return { streams: parsed.streams && typeof parsed.streams === 'object' ? parsed.streams : {} };
 }
 
+/** The streams asked for: --stream (repeatable) or --all, exactly one of them. */
+function chosenStreams(session: Session, opts: ReadOptions): string[] {
+  if (opts.all && opts.stream?.length) {
+    throw new ConfigError('the read command', [
+      { field: '--all', reason: 'cannot be combined with --stream' },
+    ]);
+  }
+  if (opts.all) return session.plugin.manifest.source.streams.map((s) => s.name);
+  if (!opts.stream?.length) {
+    throw new ConfigError('the read command', [
+      { field: '--stream', reason: 'name at least one stream, or use --all' },
+    ]);
+  }
+  return opts.stream;
+}
+
+/** Per-stream record files under --output-dir, opened on first record, appended to on resume. */
+class StreamFiles {
+  private readonly writers = new Map<string, JsonLinesWriter>();
+  constructor(
+    private readonly dir: string,
+    private readonly session: Session
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+  writer(stream: string): JsonLinesWriter {
+    let w = this.writers.get(stream);
+    if (!w) {
+      w = new JsonLinesWriter(
+        fs.createWriteStream(path.join(this.dir, `${stream}.jsonl`), { flags: 'a' }),
+        this.session.redactor
+      );
+      this.writers.set(stream, w);
+    }
+    return w;
+  }
+  async close(): Promise<void> {
+    for (const w of this.writers.values()) await w.flush();
+  }
+}
+
 export async function runRead(session: Session, opts: ReadOptions): Promise<number> {
+  const streams = chosenStreams(session, opts);
+  if (opts.outputDir && !opts.stateFile) opts.stateFile = path.join(opts.outputDir, 'state.json');
+  const files = opts.outputDir ? new StreamFiles(opts.outputDir, session) : undefined;
   const credential = session.credential();
   const config = opts.config ? readJsonFile(opts.config, 'the source config') : {};
   const state = loadState(opts.stateFile);
@@ -40,7 +89,7 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
   const started = Date.now();
   try {
     const messages = source.read({
-      streams: opts.stream.map((name) => ({ name, syncMode: opts.syncMode })),
+      streams: streams.map((name) => ({ name, syncMode: opts.syncMode })),
       state: state.streams,
       limit: opts.limit,
       signal: session.abort.signal,
@@ -48,9 +97,11 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
     for await (const msg of messages as AsyncIterable<SourceMessage>) {
       if (msg.type === 'record') {
         counts.set(msg.stream, (counts.get(msg.stream) ?? 0) + 1);
-        await out.write(msg);
+        // With --output-dir the records go to their stream's file; stdout keeps states and statuses.
+        await (files ? files.writer(msg.stream).write(msg.data) : out.write(msg));
       } else if (msg.type === 'state') {
         // Records before a state reach stdout before the state is saved: a crash re-reads, never skips.
+        if (files) await files.writer(msg.stream).flush();
         await out.write(msg);
         await out.flush();
         state.streams[msg.stream] = msg.state;
@@ -79,12 +130,13 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
     throw e;
   } finally {
     (source as { close?: () => void }).close?.();
+    await files?.close();
   }
   await out.flush();
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const secs = (Date.now() - started) / 1000;
   progress.line(
-    `read ${total} records from ${opts.stream.length} stream(s) in ${secs.toFixed(1)} s` +
+    `read ${total} records from ${streams.length} stream(s) in ${secs.toFixed(1)} s` +
       (failed.length ? `; incomplete: ${failed.join(', ')}` : '')
   );
   return failed.length ? EXIT.FAILED : EXIT.OK;

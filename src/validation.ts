@@ -44,11 +44,29 @@ function shortName(name: string): string {
   return name.length > 32 ? `${name.slice(0, 4)}…` : name;
 }
 
+/**
+ * The same for the keys of open maps (page_sizes, custom_fields, mapping, attributes…), which ajv puts
+ * in the path: a long segment holding a long run without spaces looks like a pasted secret, not a
+ * name, and is shortened; names ("Customer Impact Assessment"), schema fields and ids stay as they are.
+ */
+function safePath(pointer: string): string {
+  return pointer.split('/').map(safeSegment).join('/');
+}
+
+function safeSegment(segment: string): string {
+  return segment.length > 32 && /\S{24,}/.test(segment) ? shortName(segment) : segment;
+}
+
+/** A map key as a JSON-pointer segment for a message, shortened when it looks like a secret. */
+export function pointerSegment(name: string): string {
+  return safeSegment(name.replace(/~/g, '~0').replace(/\//g, '~1'));
+}
+
 export function toProblems(errors: ErrorObject[] | null | undefined): FieldProblem[] {
   const out: FieldProblem[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
-    let field = e.instancePath || '';
+    let field = safePath(e.instancePath || '');
     let reason: string;
     switch (e.keyword) {
       case 'required':

@@ -279,6 +279,15 @@ describe('create_follow_up and update_follow_up', () => {
     const r2 = await h.write({ action: 'update_follow_up' }, [updates[0], updates[2]]);
     expect(outcomes(r2)).toEqual(['unchanged', 'unchanged']);
     expect(h.count('PUT /v2/follow_ups/{id}')).toBe(3);
+    // A rename replayed (after a crash, say) finds the follow-up under its new title; labels set by
+    // a record keep the reference label the follow-up is found by.
+    const rename = { incident_id: a, match_title: 'Rotate the keys', title: 'Rotate every key' };
+    expect(outcomes(await h.write({ action: 'update_follow_up' }, [rename]))).toEqual(['updated']);
+    expect(outcomes(await h.write({ action: 'update_follow_up' }, [rename]))).toEqual(['unchanged']);
+    await h.write({ action: 'update_follow_up' }, [
+      { incident_id: a, external_reference: 'REF-7', labels: ['new'] },
+    ]);
+    expect(db().follow_ups.get(ids(created)[1]!)).toMatchObject({ labels: ['new', 'ref:REF-7'] });
   });
 
   it('rejects unknown incidents, users, teams and follow-ups without sending', async () => {
@@ -669,5 +678,22 @@ describe('results', () => {
     expect(counts.ok).toBe(5);
     expect(counts.rejected).toBe(4);
     expect(counts.failed).toBe(21);
+  });
+
+  it('a create without an idempotency key that failed in transit is looked up before it is sent again', async () => {
+    const [a] = liveIncidentIds(sim, 'standard');
+    // The answer is cut short after the follow-up was created: found by the recheck, not created twice.
+    sim.addFault({ route: 'POST /v2/follow_ups', kind: 'truncate', count: 1 });
+    const landed = await h.write({ action: 'create_follow_up' }, [{ incident_id: a, title: 'Cut short' }]);
+    expect(landed[0]).toMatchObject({ status: 'ok', outcome: 'created' });
+    expect(db().follow_ups.filter((f) => f.incident_id === a && f.title === 'Cut short')).toHaveLength(1);
+    // The connection is reset before anything was created: the recheck finds nothing and sends again.
+    sim.addFault({ route: 'POST /v2/actions', kind: 'reset', count: 1 });
+    const resent = await h.write({ action: 'create_action' }, [
+      { incident_id: a, description: 'Reset once' },
+    ]);
+    expect(resent[0]).toMatchObject({ status: 'ok', outcome: 'created' });
+    expect(db().actions.filter((x) => x.incident_id === a && x.description === 'Reset once')).toHaveLength(1);
+    expect(h.count('POST /v2/actions')).toBe(2);
   });
 });

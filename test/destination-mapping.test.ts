@@ -1,5 +1,7 @@
 // Mapping records of any shape to an action's input (pointers, constants, templates), dry runs, the
 // reserved dead-letter field, and the probe's warnings about roles for the chosen action.
+import fs from 'node:fs';
+import path from 'node:path';
 import plugin, { ACTIONS } from '../src';
 import type { Simulator } from '../src/simulator';
 import {
@@ -240,6 +242,27 @@ describe('authenticate() with a destination config', () => {
           expect.stringContaining(`lacks a role to run ${action.name}`),
         ]);
       }
+    }
+  });
+});
+
+describe('README', () => {
+  it('documents every action with an example record and its idempotency', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Actions'),
+      readme.indexOf('\n## ', readme.indexOf('## Actions') + 5)
+    );
+    for (const action of ACTIONS) {
+      expect(section).toMatch(new RegExp(`\\|\\s*\`${action.name}\`\\s*\\|`));
+      const sub = section.indexOf(`### ${action.name}\n`);
+      expect({ action: action.name, documented: sub >= 0 }).toEqual({
+        action: action.name,
+        documented: true,
+      });
+      const end = section.indexOf('\n### ', sub + 4);
+      const body = section.slice(sub, end < 0 ? undefined : end);
+      expect(body).toContain('```json');
     }
   });
 });

@@ -11,7 +11,8 @@ import type {
   WriteOptions,
   WriteResult,
 } from '../contract';
-import { ApiError, CancelledError, ConfigError, FieldProblem } from '../errors';
+import { ApiError, CancelledError, ConfigError, FieldProblem, toConnectorError } from '../errors';
+import { sleep } from '../util/clock';
 import { IncidentIoClient } from '../http/client';
 import { mapOrdered } from '../util/ordered-pool';
 import { toProblems, validatorFor } from '../validation';
@@ -29,10 +30,14 @@ import { RunCache } from './run-cache';
  */
 export const DEAD_LETTER_FIELD = '_dead_letter';
 
+/** Sends of a create without an idempotency key, each after a lookup shows it did not land. */
+const RECHECKS = 3;
+
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class IncidentIoDestination implements DestinationAdapter {
-  readonly config: DestinationConfig;
+  /** Holds alert_source_token when given: never exposed. */
+  private readonly config: DestinationConfig;
   private readonly action: ActionDefinition;
   private readonly client: IncidentIoClient;
   private readonly mapping?: Mapping;
@@ -142,17 +147,31 @@ export class IncidentIoDestination implements DestinationAdapter {
         return result;
       }
       const attempt = (async (): Promise<WriteResult> => {
-        try {
-          const { data } = await this.client.request({
-            idempotent: this.action.idempotent,
-            ...request,
-            signal,
-          });
-          return { type: 'result', index, status: 'ok', ...prepared.interpret(data) };
-        } catch (e) {
-          const result = errorResult(index, e);
-          const better = e instanceof ApiError ? prepared.explainError?.(e) : undefined;
-          return better && result.status === 'failed' ? { ...result, message: better } : result;
+        for (let tries = 1; ; tries++) {
+          try {
+            const { data } = await this.client.request({
+              idempotent: this.action.idempotent,
+              ...request,
+              signal,
+            });
+            return { type: 'result', index, status: 'ok', ...prepared.interpret(data) };
+          } catch (e) {
+            const err = toConnectorError(e);
+            // A create without an idempotency key is never simply sent again: look first.
+            if (prepared.recheck && err.retryable && !(err instanceof CancelledError) && tries < RECHECKS) {
+              try {
+                await sleep(100 * tries, signal);
+                const found = await prepared.recheck();
+                if (found) return { type: 'result', index, status: 'ok', ...found };
+                continue;
+              } catch (again) {
+                return errorResult(index, again);
+              }
+            }
+            const result = errorResult(index, e);
+            const better = e instanceof ApiError ? prepared.explainError?.(e) : undefined;
+            return better && result.status === 'failed' ? { ...result, message: better } : result;
+          }
         }
       })();
       if (prepared.claim !== undefined) {
@@ -162,10 +181,10 @@ export class IncidentIoDestination implements DestinationAdapter {
       return attempt;
     };
 
-    const prepared = mapOrdered(records, this.config.concurrency, prepareOne);
+    // Batch mode (catalog): records are prepared concurrently, in order; the runner sends.
     const runner = this.action.batch?.(actx);
     if (runner) {
-      yield* runner(prepared);
+      yield* runner(mapOrdered(records, this.config.concurrency, prepareOne));
       return;
     }
     // Prepare and send overlap, up to `concurrency` records in flight, results in input order. Claims

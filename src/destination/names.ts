@@ -155,6 +155,8 @@ export interface User {
 }
 
 const normalise = (s: string) => s.trim().toLowerCase();
+const listKey = (list: { path: string; query?: Record<string, string> }) =>
+  `list:${list.path}?${new URLSearchParams(list.query ?? {}).toString()}`;
 const MAX_LISTED = 40;
 
 /** "a, b, c" — at most MAX_LISTED names, then how many more. */
@@ -206,10 +208,14 @@ export class NameResolver {
     return pick(items, value, list.label, field, list.namesOf ?? ((i) => [(i as unknown as Named).name]));
   }
 
+  /** Forgets a list, so that the next use reads it again. */
+  forget<T>(list: NamedList<T>): void {
+    this.cache.forget(listKey(list));
+  }
+
   /** Every item of a list, read once per run. */
   list<T>(list: NamedList<T>): Promise<T[]> {
-    const key = `list:${list.path}?${new URLSearchParams(list.query ?? {}).toString()}`;
-    return this.cache.once(key, async () => {
+    return this.cache.once(listKey(list), async () => {
       if (list.pageSize === undefined) {
         const r = await this.client.get<Record<string, T[]>>(list.path, list.query);
         return r.data?.[list.recordsField] ?? [];
@@ -233,29 +239,33 @@ export class NameResolver {
    */
   async catalogEntry(typeId: string, value: string, field: string, label: string): Promise<{ id: string }> {
     const v = value.trim();
-    const found = await this.cache.once(`catalog_entry:${typeId}:${v}`, async (): Promise<{ id: string } | string> => {
-      const r = await this.client.get<{ catalog_entries?: Array<{ id: string; name: string }> }>(
-        '/v3/catalog_entries',
-        { catalog_type_id: typeId, identifier: v, page_size: 25 }
-      );
-      let entries = r.data?.catalog_entries ?? [];
-      if (entries.length > 1) entries = entries.filter((e) => e.id === v || normalise(e.name) === normalise(v));
-      if (entries.length === 0) {
-        // `identifier` matches ids, external ids and aliases: names need the type's whole list.
-        const all = await this.list<{ id: string; name: string }>({
-          label: label,
-          path: '/v3/catalog_entries',
-          recordsField: 'catalog_entries',
-          pageSize: 250,
-          query: { catalog_type_id: typeId },
-        });
-        entries = all.filter((e) => normalise(e.name) === normalise(v));
+    const found = await this.cache.once(
+      `catalog_entry:${typeId}:${v}`,
+      async (): Promise<{ id: string } | string> => {
+        const r = await this.client.get<{ catalog_entries?: Array<{ id: string; name: string }> }>(
+          '/v3/catalog_entries',
+          { catalog_type_id: typeId, identifier: v, page_size: 25 }
+        );
+        let entries = r.data?.catalog_entries ?? [];
+        if (entries.length > 1)
+          entries = entries.filter((e) => e.id === v || normalise(e.name) === normalise(v));
+        if (entries.length === 0) {
+          // `identifier` matches ids, external ids and aliases: names need the type's whole list.
+          const all = await this.list<{ id: string; name: string }>({
+            label: label,
+            path: '/v3/catalog_entries',
+            recordsField: 'catalog_entries',
+            pageSize: 250,
+            query: { catalog_type_id: typeId },
+          });
+          entries = all.filter((e) => normalise(e.name) === normalise(v));
+        }
+        if (entries.length === 1) return { id: entries[0].id };
+        return entries.length === 0
+          ? `"${v}" is not an entry of ${label} (by id, external id, name or alias)`
+          : `"${v}" matches several entries of ${label}; use the entry's id`;
       }
-      if (entries.length === 1) return { id: entries[0].id };
-      return entries.length === 0
-        ? `"${v}" is not an entry of ${label} (by id, external id, name or alias)`
-        : `"${v}" matches several entries of ${label}; use the entry's id`;
-    });
+    );
     if (typeof found === 'string') throw new BadRecordError([{ field, reason: found }]);
     return found;
   }

@@ -16,6 +16,11 @@ export class RunCache {
     return p;
   }
 
+  /** Forgets a value, so that the next `once` reads it again (after a write that may have landed). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
   /** The value if it was loaded (or is loading), without starting a load. */
   peek<T>(key: string): Promise<T> | undefined {
     return this.entries.get(key) as Promise<T> | undefined;

@@ -20,23 +20,24 @@ export class JsonLinesWriter {
     if (this.size >= this.flushBytes) await this.flush();
   }
 
+  /**
+   * Resolves once the buffered lines have left this process (handed to the OS), not merely been
+   * queued: stdout on a pipe is asynchronous once the pipe is full, and a state file saved while the
+   * records before it still sit in the queue would, after a crash, skip records never printed.
+   */
   async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
     const chunk = this.redactor.redact(this.buffer.join(''));
     this.buffer = [];
     this.size = 0;
-    if (!this.out.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.out.off('drain', done);
-          this.out.off('error', done);
-          this.out.off('close', done);
-          resolve();
-        };
-        this.out.once('drain', done);
-        this.out.once('error', done);
-        this.out.once('close', done);
-      });
-    }
+    await new Promise<void>((resolve) => {
+      // An error (the reader went away) settles the write too, as before.
+      const done = () => {
+        this.out.off('error', done);
+        resolve();
+      };
+      this.out.once('error', done);
+      this.out.write(chunk, done);
+    });
   }
 }

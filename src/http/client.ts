@@ -5,7 +5,15 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosInstance, AxiosResponse, isAxiosError } from 'axios';
 import type { ConnectorContext, Credential, Logger } from '../contract';
-import { ApiError, ApiErrorDetail, CancelledError, ConnectorError, TransportError } from '../errors';
+import { baseUrlProblem } from '../credential';
+import {
+  ApiError,
+  ApiErrorDetail,
+  CancelledError,
+  ConfigError,
+  ConnectorError,
+  TransportError,
+} from '../errors';
 import { sleep } from '../util/clock';
 import { KeyLimiter, processLimiterRegistry } from './limiter';
 import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
@@ -73,6 +81,10 @@ export class IncidentIoClient {
   private latencyEwma?: number;
 
   constructor(credential: Credential, ctx: ConnectorContext = {}) {
+    // validateCredential() already refuses these; a caller that skipped it must not send the key in
+    // clear text either.
+    const urlProblem = baseUrlProblem(String(credential.base_url));
+    if (urlProblem) throw new ConfigError('the credential', [{ field: '/base_url', reason: urlProblem }]);
     this.opts = { ...DEFAULTS, ...stripUndefined(ctx.http ?? {}) };
     this.logger = ctx.logger ?? silentLogger;
     this.signal = ctx.signal;
@@ -90,6 +102,9 @@ export class IncidentIoClient {
       },
       // Never follow a redirect: it could carry the Authorization header to another origin.
       maxRedirects: 0,
+      // Nor take a path for a URL: an absolute one ("https://elsewhere/…", "//elsewhere/…") would
+      // send the key there too. Every request goes to the credential's base URL.
+      allowAbsoluteUrls: false,
       maxContentLength: this.opts.maxContentLength,
       maxBodyLength: this.opts.maxContentLength,
       // We parse JSON ourselves so that an HTML page or a cut body is a clear error, not a string.
@@ -165,22 +180,30 @@ export class IncidentIoClient {
   }
 
   private async send(req: RequestOptions, signal?: AbortSignal): Promise<AxiosResponse<string>> {
-    const timeout = AbortSignal.timeout(req.timeoutMs ?? this.opts.timeoutMs);
+    // The attempt's deadline is a plain timer, not AbortSignal.timeout(): on Node 20, a timeout signal
+    // inside AbortSignal.any() can be garbage-collected before it fires, and an answer that never
+    // comes (or trickles) then holds the attempt, and the run, forever.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), req.timeoutMs ?? this.opts.timeoutMs);
     const qs = encodeQuery(req.query);
     const started = Date.now();
-    const response = await this.axios.request<string>({
-      method: req.method,
-      url: qs ? `${req.path}?${qs}` : req.path,
-      data: req.body === undefined ? undefined : JSON.stringify(req.body),
-      headers: {
-        ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(req.authorization === undefined ? {} : { Authorization: req.authorization }),
-      },
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-    const took = Date.now() - started;
-    this.latencyEwma = this.latencyEwma === undefined ? took : this.latencyEwma * 0.8 + took * 0.2;
-    return response;
+    try {
+      const response = await this.axios.request<string>({
+        method: req.method,
+        url: qs ? `${req.path}?${qs}` : req.path,
+        data: req.body === undefined ? undefined : JSON.stringify(req.body),
+        headers: {
+          ...(req.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(req.authorization === undefined ? {} : { Authorization: req.authorization }),
+        },
+        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
+      });
+      const took = Date.now() - started;
+      this.latencyEwma = this.latencyEwma === undefined ? took : this.latencyEwma * 0.8 + took * 0.2;
+      return response;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private backoff(attempt: number): number {
@@ -295,13 +318,29 @@ export class IncidentIoClient {
           }
         );
       }
-      if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(e.message)) {
+      if (code === 'ERR_BAD_REQUEST' && /maxBodyLength/.test(e.message)) {
         return new TransportError(
-          `incident.io's answer to ${req.method} ${req.path} is larger than the ${this.opts.maxContentLength} byte limit`,
+          `the request body of ${req.method} ${req.path} is larger than the ${this.opts.maxContentLength} byte limit; nothing was sent`,
           { ...base, code: 'too_large', retryable: false }
         );
       }
-      const permanent = code === 'ENOTFOUND' || code === 'ERR_INVALID_URL' || code === 'ERR_BAD_OPTION_VALUE';
+      if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(e.message)) {
+        const what =
+          req.method === 'GET'
+            ? 'ask for smaller pages (page_sizes in the source config) or raise maxContentLength'
+            : 'raise maxContentLength';
+        return new TransportError(
+          `incident.io's answer to ${req.method} ${req.path} is larger than the ${this.opts.maxContentLength} byte limit; ${what}`,
+          { ...base, code: 'too_large', retryable: false }
+        );
+      }
+      // ERR_BAD_REQUEST: axios refused to send the request (responses never raise it here, since
+      // every status is accepted): sending it again cannot help.
+      const permanent =
+        code === 'ENOTFOUND' ||
+        code === 'ERR_INVALID_URL' ||
+        code === 'ERR_BAD_OPTION_VALUE' ||
+        code === 'ERR_BAD_REQUEST';
       return new TransportError(
         `could not reach incident.io for ${req.method} ${req.path}: ${describeCode(code)}`,
         {

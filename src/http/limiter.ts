@@ -1,11 +1,15 @@
 // One limiter per API key per process, shared by every source and destination built with that key.
 // It mirrors incident.io's token bucket, learns tighter per-endpoint limits from X-RateLimit-Limit,
 // corrects itself from X-RateLimit-Remaining and, after a 429, pauses every caller of the key.
+// With `redis` options (Redis mode) the bucket, the learned limits and the pause live in Redis and
+// hold across every process that uses the key (redis-bucket.ts).
 import { EventEmitter } from 'node:events';
-import type { RateLimitOptions } from '../contract';
+import type { Logger, RateLimitOptions } from '../contract';
 import { keyFingerprint } from '../util/hash';
 import { sleep } from '../util/clock';
 import { parseRateLimitHeaders } from './rate-limit-headers';
+import { RedisSharedBucket, type ResolvedRedisOptions, type SharedStateEvent } from './redis-bucket';
+import { checkRedisUrl } from './redis-connection';
 import { TokenBucket } from './token-bucket';
 
 /** incident.io's documented bucket per key (API-NOTES §3). */
@@ -17,6 +21,8 @@ export interface ResolvedRateLimit {
   refillPerSecond: number;
   share: number;
   maxConcurrent: number;
+  /** Redis mode: one bucket for every process on the key. */
+  redis?: ResolvedRedisOptions;
 }
 
 export function resolveRateLimit(opts: RateLimitOptions = {}): ResolvedRateLimit {
@@ -27,6 +33,29 @@ export function resolveRateLimit(opts: RateLimitOptions = {}): ResolvedRateLimit
     refillPerSecond: opts.refillPerSecond ?? INCIDENT_IO_REFILL_PER_SECOND,
     share,
     maxConcurrent: opts.maxConcurrent ?? 16,
+    ...(opts.redis?.url ? { redis: resolveRedis(opts.redis) } : {}),
+  };
+}
+
+function resolveRedis(o: NonNullable<RateLimitOptions['redis']>): ResolvedRedisOptions {
+  const localShare = o.localShare ?? 0.25;
+  if (!(localShare > 0 && localShare <= 1)) throw new RangeError('redis.localShare must be in (0, 1]');
+  const onUnavailable = o.onUnavailable ?? 'fail';
+  if (onUnavailable !== 'fail' && onUnavailable !== 'local') {
+    throw new RangeError('redis.onUnavailable must be "fail" or "local"');
+  }
+  const positive = (v: number | undefined, name: string, dflt: number) => {
+    if (v === undefined) return dflt;
+    if (!(v > 0)) throw new RangeError(`redis.${name} must be a positive number of ms`);
+    return v;
+  };
+  return {
+    url: checkRedisUrl(o.url),
+    onUnavailable,
+    localShare,
+    jobExpirationMs: positive(o.jobExpirationMs, 'jobExpirationMs', 65_000),
+    connectTimeoutMs: positive(o.connectTimeoutMs, 'connectTimeoutMs', 2_000),
+    commandTimeoutMs: positive(o.commandTimeoutMs, 'commandTimeoutMs', 1_000),
   };
 }
 
@@ -37,6 +66,8 @@ export interface LimiterCounters {
   pauses: number;
   corrections: number;
   learnedLimits: Record<string, { burst: number; refillPerSecond: number }>;
+  /** Redis mode only: where the bucket is now, and how often this process had to limit itself alone. */
+  redis?: { mode: 'starting' | 'redis' | 'local'; fallbacks: number; restores: number };
 }
 
 /** Thrown inside a scheduled job when a 429 pause began while it was queued: the job sends nothing. */
@@ -44,7 +75,11 @@ class PausedWhileQueued extends Error {}
 
 export class KeyLimiter extends EventEmitter {
   readonly id: string;
+  /** Local mode: the key's bucket. Redis mode: this process's bucket for when Redis is unreachable. */
   private readonly bucket: TokenBucket;
+  /** Redis mode: the bucket, learned limits and pause that every process on the key shares. */
+  private readonly shared?: RedisSharedBucket;
+  private readonly logger?: Logger;
   private readonly gates = new Map<string, TokenBucket>();
   private pausedUntil = 0;
   private readonly settings: ResolvedRateLimit;
@@ -57,28 +92,48 @@ export class KeyLimiter extends EventEmitter {
     learnedLimits: {},
   };
 
-  constructor(fingerprint: string, settings: ResolvedRateLimit) {
+  constructor(fingerprint: string, settings: ResolvedRateLimit, logger?: Logger) {
     super();
     this.settings = settings;
+    this.logger = logger;
+    const burst = Math.max(1, Math.floor(settings.burst * settings.share));
+    const refillPerSecond = settings.refillPerSecond * settings.share;
+    if (settings.redis) {
+      // The hash tag keeps every key of this limiter in one Redis Cluster slot; v2 is the Redis layout.
+      this.id = `incident-io-v2-{${fingerprint}}`;
+      this.counters.redis = { mode: 'starting', fallbacks: 0, restores: 0 };
+      this.shared = new RedisSharedBucket({
+        id: this.id,
+        burst,
+        refillPerSecond,
+        maxConcurrent: settings.maxConcurrent,
+        redis: settings.redis,
+        onLearned: (route, b, r) => this.noteLearned(route, b, r),
+        onState: (e) => this.onSharedState(e),
+      });
+      this.bucket = this.shared.fallback;
+      return;
+    }
     this.id = `incident-io-v1-${fingerprint}`;
     this.bucket = new TokenBucket({
       id: this.id,
-      burst: Math.max(1, Math.floor(settings.burst * settings.share)),
-      refillPerSecond: settings.refillPerSecond * settings.share,
+      burst,
+      refillPerSecond,
       maxConcurrent: settings.maxConcurrent,
     });
   }
 
   get budget(): { burst: number; refillPerSecond: number } {
-    return this.bucket.capacity;
+    return this.shared?.capacity ?? this.bucket.capacity;
   }
 
   async currentTokens(): Promise<number> {
-    return this.bucket.tokens();
+    return this.shared ? this.shared.tokens() : this.bucket.tokens();
   }
 
   /** Runs one HTTP attempt under the key's bucket (and the route's learned gate, if any). */
   async run<T>(route: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.shared) return this.runShared(this.shared, route, fn, signal);
     for (;;) {
       await this.waitWhilePaused(signal);
       const started = Date.now();
@@ -110,6 +165,39 @@ export class KeyLimiter extends EventEmitter {
     }
   }
 
+  /** Redis mode: the same steps, with the token (and the pause) taken from the shared bucket. */
+  private async runShared<T>(
+    shared: RedisSharedBucket,
+    route: string,
+    fn: () => Promise<T>,
+    signal?: AbortSignal
+  ): Promise<T> {
+    for (;;) {
+      await this.waitWhilePaused(signal);
+      const started = Date.now();
+      try {
+        return await shared.schedule(
+          route,
+          async (refund) => {
+            if (Date.now() < this.pausedUntil) {
+              refund();
+              throw new PausedWhileQueued();
+            }
+            const waited = Date.now() - started;
+            this.counters.requests++;
+            this.counters.waitedMs += waited;
+            if (waited > 0) this.emit('wait', { route, ms: waited });
+            return fn();
+          },
+          signal
+        );
+      } catch (e) {
+        if (e instanceof PausedWhileQueued) continue;
+        throw e;
+      }
+    }
+  }
+
   /** Stops every caller of this key until `ms` from now (a 429 with Retry-After). */
   pause(ms: number): void {
     const until = Date.now() + ms;
@@ -119,8 +207,9 @@ export class KeyLimiter extends EventEmitter {
       this.counters.pauses++;
       this.emit('pause', { ms });
     }
-    // The server's bucket is empty: so is ours.
-    void this.bucket.lowerTo(0);
+    // The server's bucket is empty: so is ours (in Redis mode, every process's, and they all wait).
+    if (this.shared) void this.shared.pause(ms);
+    else void this.bucket.lowerTo(0);
   }
 
   async waitWhilePaused(signal?: AbortSignal): Promise<void> {
@@ -140,6 +229,10 @@ export class KeyLimiter extends EventEmitter {
       .map((w) => ({ burst: w.limit, rate: w.limit / w.windowSeconds }))
       .filter((w) => w.rate < keyRate * 0.999 || w.burst < this.settings.burst)
       .sort((a, b) => a.rate - b.rate)[0];
+    if (this.shared) {
+      this.observeShared(this.shared, route, info.remaining, tighter, info.binding);
+      return;
+    }
     if (tighter && !this.gates.has(route)) {
       const burst = Math.max(1, Math.floor(tighter.burst * this.settings.share));
       const refill = tighter.rate * this.settings.share;
@@ -166,7 +259,62 @@ export class KeyLimiter extends EventEmitter {
     }
   }
 
+  /** Redis mode: learned limits are shared through Redis, corrections count every process's requests. */
+  private observeShared(
+    shared: RedisSharedBucket,
+    route: string,
+    remaining: number | undefined,
+    tighter: { burst: number; rate: number } | undefined,
+    binding: number | undefined
+  ): void {
+    if (tighter && !shared.knowsGate(route)) {
+      const burst = Math.max(1, Math.floor(tighter.burst * this.settings.share));
+      const refill = tighter.rate * this.settings.share;
+      shared.learn(route, burst, refill);
+      this.noteLearned(route, burst, refill);
+    }
+    if (remaining === undefined) return;
+    const gateBinds = tighter !== undefined && binding === tighter.burst;
+    void shared.correct(gateBinds ? route : undefined, remaining * this.settings.share).then((change) => {
+      if (!change) return;
+      this.counters.corrections++;
+      this.emit('corrected', { route, from: change.from, to: change.to });
+    });
+  }
+
+  private noteLearned(route: string, burst: number, refillPerSecond: number): void {
+    if (this.counters.learnedLimits[route]) return;
+    this.counters.learnedLimits[route] = { burst, refillPerSecond };
+    this.emit('learned', { route, burst, refillPerSecond });
+  }
+
+  private onSharedState(e: SharedStateEvent): void {
+    const c = this.counters.redis;
+    if (c) {
+      c.mode = e.mode;
+      if (e.mode === 'local') c.fallbacks++;
+      else if (e.midRun) c.restores++;
+    }
+    this.emit('redis', e);
+    const pct = `${Math.round(e.localShare * 100)}%`;
+    if (e.mode === 'local') {
+      const message = e.midRun
+        ? `lost the rate limiter's Redis at ${e.where} (${e.reason}): this process limits itself alone at ${pct} of the key's budget until Redis is back`
+        : `the rate limiter's Redis at ${e.where} cannot be reached (${e.reason}): this process limits itself alone at ${pct} of the key's budget (onUnavailable "local")`;
+      if (this.logger) this.logger.warn(message);
+      else process.emitWarning(message, 'IncidentIoConnectorWarning');
+    } else if (e.midRun) {
+      this.logger?.info(`the rate limiter's Redis at ${e.where} is back: the key's budget is shared again`);
+    } else {
+      this.logger?.debug(`rate limiter ${this.id} shares the key's budget through Redis at ${e.where}`);
+    }
+  }
+
   async stop(): Promise<void> {
+    if (this.shared) {
+      await this.shared.stop();
+      return;
+    }
     await Promise.all([this.bucket.stop(), ...[...this.gates.values()].map((g) => g.stop())]);
   }
 }
@@ -174,13 +322,21 @@ export class KeyLimiter extends EventEmitter {
 /** Process-wide map from key fingerprint to its limiter. Injected through the context, never global. */
 export class LimiterRegistry {
   private readonly limiters = new Map<string, KeyLimiter>();
-  constructor(private readonly defaults: RateLimitOptions = {}) {}
+  /**
+   * `defaults` apply to every key (e.g. `redis` for Redis mode); `logger` receives the limiter's own
+   * warnings (Redis lost or unreachable, Redis back).
+   */
+  constructor(
+    private readonly defaults: RateLimitOptions = {},
+    private readonly opts: { logger?: Logger } = {}
+  ) {}
 
   forKey(apiKey: string, opts?: RateLimitOptions): KeyLimiter {
     const fp = keyFingerprint(apiKey);
     let limiter = this.limiters.get(fp);
     if (!limiter) {
-      limiter = new KeyLimiter(fp, resolveRateLimit({ ...this.defaults, ...opts }));
+      const given = Object.fromEntries(Object.entries(opts ?? {}).filter(([, v]) => v !== undefined));
+      limiter = new KeyLimiter(fp, resolveRateLimit({ ...this.defaults, ...given }), this.opts.logger);
       this.limiters.set(fp, limiter);
     }
     return limiter;

@@ -60,6 +60,9 @@ export class TokenBucket {
    */
   schedule<T>(fn: () => Promise<T>, opts: { priority?: number; signal?: AbortSignal } = {}): Promise<T> {
     const { signal } = opts;
+    // While a caller waits for a token, the refill timer is all that will wake it: it must keep the
+    // process alive (unref'd, Node exits with code 0 mid-run once every caller waits for tokens).
+    this.timer.ref();
     const job = this.limiter.schedule({ priority: opts.priority ?? 5 }, async () => {
       // bottleneck has just taken a token from the reservoir.
       if (signal?.aborted) {
@@ -70,6 +73,10 @@ export class TokenBucket {
       this.model -= 1;
       return fn();
     });
+    const idle = () => {
+      if (this.limiter.queued() === 0) this.timer.unref();
+    };
+    job.then(idle, idle);
     return abortable(job, signal);
   }
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { toProblems, validatorFor } from '../validation';
+import { pointerSegment, toProblems, validatorFor } from '../validation';
 import { STREAMS } from './streams';
 
 export interface SourceConfig {
@@ -33,7 +33,10 @@ export function validateSourceConfig(input: unknown): SourceConfig {
   if (copy.page_sizes && typeof copy.page_sizes === 'object') {
     for (const name of Object.keys(copy.page_sizes)) {
       if (!known.has(name))
-        problems.push({ field: `/page_sizes/${name}`, reason: 'is not a stream of this source' });
+        problems.push({
+          field: `/page_sizes/${pointerSegment(name)}`,
+          reason: 'is not a stream of this source',
+        });
     }
   }
   if (problems.length > 0) throw new ConfigError('the source config', problems);

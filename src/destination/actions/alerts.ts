@@ -49,9 +49,13 @@ async function alertByKey(ctx: ActionContext, input: ResolveAlertInput): Promise
     ]);
   }
   if (firing.length === 1) return firing[0];
-  const latest = alerts.sort((a, b) => (parseTimestamp(b.created_at) ?? 0) - (parseTimestamp(a.created_at) ?? 0))[0];
+  const latest = alerts.sort(
+    (a, b) => (parseTimestamp(b.created_at) ?? 0) - (parseTimestamp(a.created_at) ?? 0)
+  )[0];
   if (!latest) {
-    throw new BadRecordError([{ field: '/deduplication_key', reason: 'no alert has this deduplication key' }]);
+    throw new BadRecordError([
+      { field: '/deduplication_key', reason: 'no alert has this deduplication key' },
+    ]);
   }
   return latest;
 }
@@ -71,7 +75,9 @@ export const resolveAlert: ActionDefinition = {
     const input = raw as unknown as ResolveAlertInput;
     requireOneOf(raw, ['alert_id', 'deduplication_key']);
     if (input.alert_source !== undefined && input.alert_id !== undefined) {
-      throw new BadRecordError([{ field: '/alert_source', reason: 'goes with deduplication_key, not alert_id' }]);
+      throw new BadRecordError([
+        { field: '/alert_source', reason: 'goes with deduplication_key, not alert_id' },
+      ]);
     }
     let id = input.alert_id;
     if (id === undefined) {
@@ -160,7 +166,12 @@ export const createAlertNote: ActionDefinition = {
       notes = await notesOf(ctx, param, target);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
-        throw new BadRecordError([{ field: `/${param}`, reason: `"${target}" is not a known ${param === 'alert_id' ? 'alert' : 'alert group'}` }]);
+        throw new BadRecordError([
+          {
+            field: `/${param}`,
+            reason: `"${target}" is not a known ${param === 'alert_id' ? 'alert' : 'alert group'}`,
+          },
+        ]);
       }
       throw e;
     }
@@ -168,6 +179,11 @@ export const createAlertNote: ActionDefinition = {
     if (existing) return { done: { id: existing.id, outcome: 'existing' } };
     return {
       claim: `alert_note:${param}:${target}:${input.content.trim()}`,
+      async recheck() {
+        ctx.cache.forget(`alert_notes:${param}:${target}`);
+        const found = (await notesOf(ctx, param, target)).find((n) => sameText(n.content, input.content));
+        return found && { id: found.id, outcome: 'created' };
+      },
       request: { method: 'POST', path: '/v1/alert_notes', body: { [param]: target, content: input.content } },
       interpret(data) {
         return { id: (data as { alert_note: AlertNote }).alert_note.id, outcome: 'created' };

@@ -54,7 +54,9 @@ interface Later {
 const now = (r: WriteResult): Later => ({ promise: Promise.resolve(r) });
 
 /** Attribute values as comparable literals: {id: "x"} or {id: ["a","b"]}; empty values dropped. */
-function normalise(values: Record<string, ExistingValue | BindingPayload> | undefined): Record<string, unknown> {
+function normalise(
+  values: Record<string, ExistingValue | BindingPayload> | undefined
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [id, v] of Object.entries(values ?? {})) {
     if (v.array_value && v.array_value.length > 0) out[id] = v.array_value.map((x) => x.literal ?? null);
@@ -68,7 +70,9 @@ export function isUnchanged(current: ExistingEntry, wanted: CatalogEntryPayload)
   if (wanted.aliases !== undefined && canonicalJson(current.aliases ?? []) !== canonicalJson(wanted.aliases))
     return false;
   if (wanted.rank !== undefined && current.rank !== wanted.rank) return false;
-  return canonicalJson(normalise(current.attribute_values)) === canonicalJson(normalise(wanted.attribute_values));
+  return (
+    canonicalJson(normalise(current.attribute_values)) === canonicalJson(normalise(wanted.attribute_values))
+  );
 }
 
 /** The entry as the API will hold it after an update (for later duplicates in the same run). */
@@ -89,7 +93,10 @@ export function catalogBatch(ctx: ActionContext): BatchRunner | undefined {
   return (records) => runBatch(records, ctx);
 }
 
-async function* runBatch(records: AsyncIterable<PreparedRecord>, ctx: ActionContext): AsyncGenerator<WriteResult> {
+async function* runBatch(
+  records: AsyncIterable<PreparedRecord>,
+  ctx: ActionContext
+): AsyncGenerator<WriteResult> {
   const types = new Map<string, Promise<TypeState>>();
   const pending = new Map<string, Pending[]>();
   const written = new Map<string, Set<string>>();
@@ -310,9 +317,12 @@ async function prune(
     const state = await types.get(typeId)!;
     const stale = state.all.filter((e) => e.external_id && !keep.has(e.external_id));
     if (reportOnly) {
-      ctx.logger.info(`catalog prune (dry run): would delete ${stale.length} entries of catalog type ${typeId}`, {
-        entries: stale.map((e) => ({ id: e.id, external_id: e.external_id, name: e.name })),
-      });
+      ctx.logger.info(
+        `catalog prune (dry run): would delete ${stale.length} entries of catalog type ${typeId}`,
+        {
+          entries: stale.map((e) => ({ id: e.id, external_id: e.external_id, name: e.name })),
+        }
+      );
       continue;
     }
     let deleted = 0;
@@ -336,8 +346,11 @@ async function prune(
         }
       })
     );
-    ctx.logger.info(`catalog prune: deleted ${deleted} of ${stale.length} entries of catalog type ${typeId} not in the input`);
-    if (failures.length > 0) ctx.logger.warn(`catalog prune: ${failures.length} deletions failed`, { failures });
+    ctx.logger.info(
+      `catalog prune: deleted ${deleted} of ${stale.length} entries of catalog type ${typeId} not in the input`
+    );
+    if (failures.length > 0)
+      ctx.logger.warn(`catalog prune: ${failures.length} deletions failed`, { failures });
   }
 }
 

@@ -230,12 +230,18 @@ export function requireOneOf(
  * A read of an incident's children; a 404 means the incident went away (deleted, or not visible to
  * this key) after it was looked up: the record is rejected on `field` rather than failed.
  */
-export async function childrenOf<T>(incident: IncidentRef, field: string, read: () => Promise<T>): Promise<T> {
+export async function childrenOf<T>(
+  incident: IncidentRef,
+  field: string,
+  read: () => Promise<T>
+): Promise<T> {
   try {
     return await read();
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {
-      throw new BadRecordError([{ field, reason: `incident ${incident.id} was deleted or is not visible to this key` }]);
+      throw new BadRecordError([
+        { field, reason: `incident ${incident.id} was deleted or is not visible to this key` },
+      ]);
     }
     throw e;
   }

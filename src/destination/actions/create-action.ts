@@ -52,10 +52,21 @@ export const createAction: ActionDefinition = {
     if (existing) return { done: { id: existing.id, outcome: 'existing' } };
     return {
       claim: `action:${incident.id}:${input.description.trim()}`,
+      async recheck() {
+        ctx.cache.forget(`actions:${incident.id}`);
+        const found = (await actionsOf(ctx, incident)).find((a) =>
+          sameText(a.description, input.description)
+        );
+        return found && { id: found.id, outcome: 'created' };
+      },
       request: {
         method: 'POST',
         path: '/v2/actions',
-        body: compact({ incident_id: incident.id, description: input.description, assignee_id: assignee?.id }),
+        body: compact({
+          incident_id: incident.id,
+          description: input.description,
+          assignee_id: assignee?.id,
+        }),
       },
       interpret(data) {
         const a = (data as { action: IncidentAction }).action;

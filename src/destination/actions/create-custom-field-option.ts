@@ -14,7 +14,8 @@ interface CustomFieldOptionInput {
 // and an existing value is left alone, or given the record's sort_key.
 export const createCustomFieldOption: ActionDefinition = {
   name: 'create_custom_field_option',
-  description: 'Adds an option to a select custom field, or updates the sort key of the option with that value.',
+  description:
+    'Adds an option to a select custom field, or updates the sort key of the option with that value.',
   docs: 'https://docs.incident.io/api-reference/custom-field-options-v1/create',
   input: 'schemas/actions/create_custom_field_option.json',
   idempotency:
@@ -26,7 +27,10 @@ export const createCustomFieldOption: ActionDefinition = {
     const field = await ctx.names.resolveItem(CUSTOM_FIELDS, input.custom_field, '/custom_field');
     if (field.field_type !== 'single_select' && field.field_type !== 'multi_select') {
       throw new BadRecordError([
-        { field: '/custom_field', reason: `${field.name} is a ${field.field_type} field: only select fields have options` },
+        {
+          field: '/custom_field',
+          reason: `${field.name} is a ${field.field_type} field: only select fields have options`,
+        },
       ]);
     }
     const options = await ctx.names.list<CustomFieldOption>(customFieldOptions(field.id));
@@ -52,6 +56,13 @@ export const createCustomFieldOption: ActionDefinition = {
     }
     return {
       claim: `custom_field_option:${field.id}:${input.value}`,
+      async recheck() {
+        ctx.names.forget(customFieldOptions(field.id));
+        const found = (await ctx.names.list<CustomFieldOption>(customFieldOptions(field.id))).find(
+          (o) => o.value === input.value
+        );
+        return found && { id: found.id, outcome: 'created' };
+      },
       request: {
         method: 'POST',
         path: '/v1/custom_field_options',

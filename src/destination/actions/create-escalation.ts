@@ -1,5 +1,12 @@
 import { ESCALATION_PATHS } from '../names';
-import { compact, createdOrExisting, deterministicKey, incidentRef, requireOneOf, resolveAll } from './common';
+import {
+  compact,
+  createdOrExisting,
+  deterministicKey,
+  incidentRef,
+  requireOneOf,
+  resolveAll,
+} from './common';
 import type { ActionDefinition } from './types';
 
 interface EscalationInput {
@@ -10,9 +17,6 @@ interface EscalationInput {
   incident_id?: string;
   idempotency_key?: string;
 }
-
-/** incident.io's own limit on POST /v2/escalations (API-NOTES §3): 60 requests per minute. */
-export const ESCALATION_LIMIT = { route: 'POST /v2/escalations', perMinute: 60 };
 
 // Spec: POST /v2/escalations (Escalations V2#Create) — https://docs.incident.io/api-reference/escalations-v2/create
 // "If this key has already been used, the existing escalation will be returned." Rate-limited to 60
@@ -30,7 +34,9 @@ export const createEscalation: ActionDefinition = {
     const input = raw as unknown as EscalationInput;
     requireOneOf(raw, ['escalation_path', 'users']);
     const [pathId, users, incident] = await resolveAll(
-      input.escalation_path ? ctx.names.resolve(ESCALATION_PATHS, input.escalation_path, '/escalation_path') : undefined,
+      input.escalation_path
+        ? ctx.names.resolve(ESCALATION_PATHS, input.escalation_path, '/escalation_path')
+        : undefined,
       input.users ? Promise.all(input.users.map((u, i) => ctx.names.user(u, `/users/${i}`))) : undefined,
       input.incident_id ? incidentRef(ctx, input.incident_id, '/incident_id') : undefined
     );

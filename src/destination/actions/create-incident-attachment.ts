@@ -35,7 +35,8 @@ function attachmentsOf(ctx: ActionContext, incident: IncidentRef): Promise<Attac
 // No idempotency key in the API: lookup before create by the resource's external id (or URL).
 export const createIncidentAttachment: ActionDefinition = {
   name: 'create_incident_attachment',
-  description: 'Attaches an external resource (a PagerDuty incident, a Jira issue, a URL, ...) to an incident once.',
+  description:
+    'Attaches an external resource (a PagerDuty incident, a Jira issue, a URL, ...) to an incident once.',
   docs: 'https://docs.incident.io/api-reference/incident-attachments-v1/create',
   input: 'schemas/actions/create_incident_attachment.json',
   idempotency:
@@ -46,15 +47,19 @@ export const createIncidentAttachment: ActionDefinition = {
     const input = raw as unknown as AttachmentInput;
     requireOneOf(raw, ['external_id', 'url'], false);
     const incident = await incidentRef(ctx, input.incident_id, '/incident_id');
-    const existing = (await attachmentsOf(ctx, incident)).find(
-      (a) =>
-        a.resource?.resource_type === input.resource_type &&
-        (input.external_id !== undefined
-          ? a.resource.external_id === input.external_id
-          : a.resource.permalink === input.url)
-    );
+    const same = (a: Attachment) =>
+      a.resource?.resource_type === input.resource_type &&
+      (input.external_id !== undefined
+        ? a.resource.external_id === input.external_id
+        : a.resource.permalink === input.url);
+    const existing = (await attachmentsOf(ctx, incident)).find(same);
     if (existing) return { done: { id: existing.id, outcome: 'existing' } };
     return {
+      async recheck() {
+        ctx.cache.forget(`attachments:${incident.id}`);
+        const found = (await attachmentsOf(ctx, incident)).find(same);
+        return found && { id: found.id, outcome: 'created' };
+      },
       claim: `attachment:${incident.id}:${input.resource_type}:${input.external_id ?? `url:${input.url}`}`,
       request: {
         method: 'POST',
@@ -71,7 +76,10 @@ export const createIncidentAttachment: ActionDefinition = {
         }),
       },
       interpret(data) {
-        return { id: (data as { incident_attachment: Attachment }).incident_attachment.id, outcome: 'created' };
+        return {
+          id: (data as { incident_attachment: Attachment }).incident_attachment.id,
+          outcome: 'created',
+        };
       },
     };
   },

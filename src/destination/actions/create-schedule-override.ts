@@ -29,7 +29,12 @@ interface OverrideInput {
  * The overrides of one schedule layer, every page, once per run.
  * Spec: GET /v2/schedule_overrides (Schedules V2#ListOverrides) — https://docs.incident.io/api-reference/schedules-v2/list-overrides
  */
-function overridesOf(ctx: ActionContext, schedule: string, rotation: string, layer: string): Promise<Override[]> {
+function overridesOf(
+  ctx: ActionContext,
+  schedule: string,
+  rotation: string,
+  layer: string
+): Promise<Override[]> {
   return ctx.cache.once(`overrides:${schedule}:${rotation}:${layer}`, async () => {
     const out: Override[] = [];
     for await (const page of paginate<Override>(ctx.client, {
@@ -56,7 +61,8 @@ function only<T>(items: readonly T[], what: string, field: string, names: (i: T)
 // No idempotency key in the API: lookup before create by schedule, rotation, layer, user and window.
 export const createScheduleOverride: ActionDefinition = {
   name: 'create_schedule_override',
-  description: 'Puts a user on call on a schedule layer for a window (schedule, rotation and layer by name or id).',
+  description:
+    'Puts a user on call on a schedule layer for a window (schedule, rotation and layer by name or id).',
   docs: 'https://docs.incident.io/api-reference/schedules-v2/create-override',
   input: 'schemas/actions/create_schedule_override.json',
   idempotency:
@@ -82,13 +88,18 @@ export const createScheduleOverride: ActionDefinition = {
       input.layer !== undefined
         ? pick(layers, input.layer, `layer of ${rotation.name}`, '/layer', (l) => [l.name])
         : only(layers, `rotation ${rotation.name}`, '/layer', (l) => l.name ?? l.id);
-    const existing = (await overridesOf(ctx, schedule.id, rotation.id, layer.id)).find(
-      (o) => o.user?.id === user.id && parseTimestamp(o.start_at) === start && parseTimestamp(o.end_at) === end
-    );
+    const same = (o: Override) =>
+      o.user?.id === user.id && parseTimestamp(o.start_at) === start && parseTimestamp(o.end_at) === end;
+    const existing = (await overridesOf(ctx, schedule.id, rotation.id, layer.id)).find(same);
     if (existing) return { done: { id: existing.id, outcome: 'existing' } };
     const startAt = new Date(start).toISOString();
     const endAt = new Date(end).toISOString();
     return {
+      async recheck() {
+        ctx.cache.forget(`overrides:${schedule.id}:${rotation.id}:${layer.id}`);
+        const found = (await overridesOf(ctx, schedule.id, rotation.id, layer.id)).find(same);
+        return found && { id: found.id, outcome: 'created' };
+      },
       claim: `override:${schedule.id}:${rotation.id}:${layer.id}:${user.id}:${start}:${end}`,
       request: {
         method: 'POST',

@@ -94,7 +94,8 @@ export const createStatusPageIncident: ActionDefinition = {
     return {
       request: { method: 'POST', path: '/v2/status_page_incidents', body, idempotent: true },
       interpret(data) {
-        const spi = (data as { status_page_incident: { id: string; published_at?: string } }).status_page_incident;
+        const spi = (data as { status_page_incident: { id: string; published_at?: string } })
+          .status_page_incident;
         const published = Date.parse(spi.published_at ?? '');
         return {
           id: spi.id,

@@ -36,7 +36,11 @@ export function followUpsOf(ctx: ActionContext, incident: IncidentRef): Promise<
   );
 }
 
-function findFollowUp(list: FollowUp[], title: string | undefined, reference: string | undefined): FollowUp | undefined {
+function findFollowUp(
+  list: FollowUp[],
+  title: string | undefined,
+  reference: string | undefined
+): FollowUp | undefined {
   if (reference !== undefined) return list.find((f) => f.labels?.includes(referenceLabel(reference)));
   return list.find((f) => sameText(f.title, title));
 }
@@ -58,7 +62,8 @@ interface CreateFollowUpInput {
 // No idempotency key in the API: lookup before create.
 export const createFollowUp: ActionDefinition = {
   name: 'create_follow_up',
-  description: 'Creates a follow-up on an incident unless one with the same title (or external reference) exists.',
+  description:
+    'Creates a follow-up on an incident unless one with the same title (or external reference) exists.',
   docs: 'https://docs.incident.io/api-reference/follow-ups-v2/create',
   input: 'schemas/actions/create_follow_up.json',
   idempotency:
@@ -88,6 +93,11 @@ export const createFollowUp: ActionDefinition = {
       external_issue_reference_id: input.external_issue_reference_id,
     });
     return {
+      async recheck() {
+        ctx.cache.forget(`follow_ups:${incident.id}`);
+        const found = findFollowUp(await followUpsOf(ctx, incident), input.title, input.external_reference);
+        return found && { id: found.id, outcome: 'created' };
+      },
       claim: `follow_up:${incident.id}:${input.external_reference !== undefined ? `ref:${input.external_reference}` : input.title.trim()}`,
       request: { method: 'POST', path: '/v2/follow_ups', body },
       interpret(data) {
@@ -119,9 +129,13 @@ interface UpdateFollowUpInput {
 async function followUpById(ctx: ActionContext, id: string): Promise<FollowUp> {
   const found = await ctx.cache.once(`follow_up:${id}`, async (): Promise<FollowUp | string> => {
     try {
-      const r = await ctx.client.get<{ follow_up: FollowUp }>(`/v2/follow_ups/${encodeURIComponent(id)}`, undefined, {
-        route: 'GET /v2/follow_ups/{id}',
-      });
+      const r = await ctx.client.get<{ follow_up: FollowUp }>(
+        `/v2/follow_ups/${encodeURIComponent(id)}`,
+        undefined,
+        {
+          route: 'GET /v2/follow_ups/{id}',
+        }
+      );
       return r.data.follow_up;
     } catch (e) {
       if ((e as { status?: number }).status === 404) return `"${id}" is not the id of a follow-up`;
@@ -153,7 +167,13 @@ export const updateFollowUp: ActionDefinition = {
       (async () => {
         if (input.follow_up_id) return followUpById(ctx, input.follow_up_id);
         const incident = await incidentRef(ctx, input.incident_id!, '/incident_id');
-        const found = findFollowUp(await followUpsOf(ctx, incident), input.match_title, input.external_reference);
+        const list = await followUpsOf(ctx, incident);
+        // A replay after the title was already changed finds the follow-up under its new title.
+        const found =
+          findFollowUp(list, input.match_title, input.external_reference) ??
+          (input.external_reference === undefined && input.title !== undefined
+            ? findFollowUp(list, input.title, undefined)
+            : undefined);
         if (!found) {
           const how =
             input.external_reference !== undefined
@@ -181,7 +201,14 @@ export const updateFollowUp: ActionDefinition = {
       assignee_id: pickValue(input.assignee === null ? null : assignee?.id, current.assignee?.id),
       assignee_team_id: pickValue(input.assignee_team === null ? null : team, current.assignee_team?.id),
       follow_up_priority_option_id: pickValue(input.priority_id, current.priority?.id),
-      labels: input.labels ?? current.labels ?? [],
+      // Reference labels stay: they are how the follow-up is found again.
+      labels:
+        input.labels === undefined
+          ? (current.labels ?? [])
+          : [
+              ...input.labels,
+              ...(current.labels ?? []).filter((l) => l.startsWith('ref:') && !input.labels!.includes(l)),
+            ],
     };
     const unchanged =
       wanted.title === current.title &&

@@ -24,7 +24,10 @@ export function alertDeduplicationKey(input: AlertEventInput, basis: Record<stri
 const HTTP_SOURCES = new Set(['http', 'http_custom']);
 
 /** The alert source's id and secret token: from the destination config, or looked up with the API key. */
-async function alertSource(ctx: ActionContext, value: string | undefined): Promise<{ id: string; token: string }> {
+async function alertSource(
+  ctx: ActionContext,
+  value: string | undefined
+): Promise<{ id: string; token: string }> {
   const { alert_source: configured, alert_source_token: token } = ctx.config;
   const wanted = value ?? configured;
   if (!wanted) {
@@ -98,7 +101,8 @@ export const sendAlertEvent: ActionDefinition = {
         authorization: `Bearer ${source.token}`,
       },
       interpret(data) {
-        const key = (data as { deduplication_key?: string } | undefined)?.deduplication_key ?? deduplication_key;
+        const key =
+          (data as { deduplication_key?: string } | undefined)?.deduplication_key ?? deduplication_key;
         return { id: key, outcome: input.status === 'resolved' ? 'updated' : 'created' };
       },
       explainError(err) {

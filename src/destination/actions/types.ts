@@ -37,6 +37,12 @@ export interface PreparedRequest {
   claim?: string;
   /** The id the request acts on when it is known before sending (updates), for dry runs. */
   targetId?: string;
+  /**
+   * For a create that is not idempotent (lookup before create): reads again, uncached, whether the
+   * object exists. After a transient failure (a reset, a 5xx) the adapter calls it and sends again
+   * only when the object is not there, so a create that landed before the failure is not repeated.
+   */
+  recheck?(): Promise<Outcome | undefined>;
   /** A better message for an API refusal of this request (undefined keeps the client's). */
   explainError?(err: ApiError): string | undefined;
 }

@@ -54,7 +54,9 @@ export const upsertCatalogEntries: ActionDefinition = {
     for (const [key, value] of Object.entries(input.attributes ?? {})) {
       const field = `/attributes/${escapeKey(key)}`;
       try {
-        const attr = pick(type.schema?.attributes ?? [], key, `attribute of ${type.name}`, field, (a) => [a.name]);
+        const attr = pick(type.schema?.attributes ?? [], key, `attribute of ${type.name}`, field, (a) => [
+          a.name,
+        ]);
         if (value === null || (Array.isArray(value) && value.length === 0)) continue;
         if (attr.array) {
           const items = Array.isArray(value) ? value : [value];

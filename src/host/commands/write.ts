@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { WriteResult } from '../../contract';
-import { CancelledError } from '../../errors';
+import { CancelledError, type FieldProblem } from '../../errors';
+import { pointerSegment } from '../../validation';
 import { EXIT } from '../exit-codes';
 import { JsonLinesWriter } from '../output';
 import { readJsonFile, Session } from '../session';
@@ -31,15 +32,39 @@ export interface WriteSummary {
 }
 
 /**
- * JSON lines of a stream; unparsable lines become undefined and their reason is kept by index. With
- * `pending`, each line is also kept by index until its result is out (for the dead-letter file).
+ * The largest input line (one record) `write` sends on: incident.io refuses bodies much smaller than
+ * what a runaway field (a log pasted into a description) can hold, so such a record is rejected here,
+ * unsent, naming its biggest field.
+ */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+/** The JSON pointer and length of the longest string in a value ('' and 0 when it has none). */
+function longestString(value: unknown, at = ''): { field: string; length: number } {
+  if (typeof value === 'string') return { field: at, length: value.length };
+  let best = { field: at, length: 0 };
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = longestString(v, `${at}/${pointerSegment(k)}`);
+      if (found.length > best.length) best = found;
+    }
+  }
+  return best;
+}
+
+/**
+ * JSON lines of a stream; unparsable or oversized lines become undefined and their problem is kept by
+ * index. With `pending`, each line is also kept by index until its result is out (for the dead-letter
+ * file).
  */
 async function* jsonLines(
   input: NodeJS.ReadableStream,
-  badLines: Map<number, string>,
-  pending?: Map<number, { line: string; record?: unknown }>
+  badLines: Map<number, FieldProblem>,
+  pending?: Map<number, { line: string; record?: unknown }>,
+  signal?: AbortSignal
 ): AsyncGenerator<unknown> {
-  const rl = readline.createInterface({ input, crlfDelay: Infinity });
+  // The signal (SIGINT/SIGTERM) ends the input too: a stdin that stays open must not keep the run
+  // waiting for lines that may never come.
+  const rl = readline.createInterface({ input, crlfDelay: Infinity, signal });
   let index = 0;
   for await (const line of rl) {
     if (line.trim() === '') continue;
@@ -47,10 +72,20 @@ async function* jsonLines(
     try {
       record = JSON.parse(line);
     } catch (e) {
-      badLines.set(index, `is not valid JSON (${(e as Error).message})`);
+      badLines.set(index, { field: '/', reason: `is not valid JSON (${(e as Error).message})` });
+    }
+    const bytes = Buffer.byteLength(line);
+    if (bytes > MAX_RECORD_BYTES) {
+      const { field, length } = longestString(record);
+      badLines.set(index, {
+        field: field || '/',
+        reason:
+          `makes the record ${bytes} bytes long${length ? ` (this field alone is ${length} characters)` : ''}; ` +
+          `a record may be at most ${MAX_RECORD_BYTES} bytes`,
+      });
     }
     pending?.set(index, { line, record });
-    yield record;
+    yield badLines.has(index) ? undefined : record;
     index++;
   }
 }
@@ -91,7 +126,7 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
   );
   const input = !opts.input || opts.input === '-' ? process.stdin : fs.createReadStream(opts.input);
   const out = new JsonLinesWriter(process.stdout, session.redactor);
-  const badLines = new Map<number, string>();
+  const badLines = new Map<number, FieldProblem>();
   const pending = opts.deadLetter ? new Map<number, { line: string; record?: unknown }>() : undefined;
   const deadStream = opts.deadLetter ? fs.createWriteStream(opts.deadLetter, { mode: 0o600 }) : undefined;
   const dead = deadStream ? new JsonLinesWriter(deadStream, session.redactor) : undefined;
@@ -105,18 +140,19 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
   session.trapSignals();
   const started = Date.now();
   try {
-    for await (let result of destination.write(jsonLines(input, badLines, pending), {
+    for await (let result of destination.write(jsonLines(input, badLines, pending, session.abort.signal), {
       signal: session.abort.signal,
       dryRun: opts.dryRun === true,
     })) {
-      const parseError = badLines.get(result.index);
-      if (parseError) {
+      const problem = badLines.get(result.index);
+      if (problem) {
+        badLines.delete(result.index);
         result = {
           type: 'result',
           index: result.index,
           status: 'rejected',
-          problems: [{ field: '/', reason: parseError }],
-          message: `/ ${parseError}`,
+          problems: [problem],
+          message: `${problem.field} ${problem.reason}`,
         };
       }
       count(summary, result);
@@ -135,18 +171,15 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
   } catch (e) {
     await out.flush();
     await closeDead();
-    if (e instanceof CancelledError || session.interrupted) {
-      process.stderr.write(
-        `interrupted after ${summary.in} results; re-run the same input: nothing is created twice\n`
-      );
-      return EXIT.INTERRUPTED;
-    }
+    if (e instanceof CancelledError || session.interrupted) return interrupted(summary);
     throw e;
   } finally {
     (destination as { close?: () => void }).close?.();
   }
   await out.flush();
   await closeDead();
+  // Stopped while waiting for input: the input was cut short, so this is an interrupted run too.
+  if (session.interrupted) return interrupted(summary);
   const outcomes = Object.entries(summary.outcomes)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
@@ -159,6 +192,13 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
     )
   );
   return summary.rejected + summary.failed > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
+function interrupted(summary: WriteSummary): number {
+  process.stderr.write(
+    `interrupted after ${summary.in} results; re-run the same input: nothing is created twice\n`
+  );
+  return EXIT.INTERRUPTED;
 }
 
 export function count(summary: WriteSummary, result: WriteResult): void {

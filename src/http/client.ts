@@ -15,7 +15,8 @@ import {
   TransportError,
 } from '../errors';
 import { sleep } from '../util/clock';
-import { KeyLimiter, processLimiterRegistry } from './limiter';
+import { KeyLimiter, processLimiterRegistry, type LimiterTicket } from './limiter';
+import { LatencyTracker } from './latency';
 import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
 import { describeForbidden } from './permissions';
 
@@ -43,6 +44,8 @@ export interface ApiResponse<T> {
   status: number;
   data: T;
   requestId?: string;
+  /** Length of the body as received (characters), for sizing how many pages to hold in flight. */
+  bodyLength: number;
 }
 
 const DEFAULTS = {
@@ -78,7 +81,7 @@ export class IncidentIoClient {
   private readonly opts: typeof DEFAULTS;
   private readonly logger: Logger;
   private readonly signal?: AbortSignal;
-  private latencyEwma?: number;
+  private readonly latency = new LatencyTracker();
 
   constructor(credential: Credential, ctx: ConnectorContext = {}) {
     // validateCredential() already refuses these; a caller that skipped it must not send the key in
@@ -129,8 +132,9 @@ export class IncidentIoClient {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new CancelledError();
       let response: AxiosResponse<string>;
+      const ticket: LimiterTicket = {};
       try {
-        response = await this.limiter.run(route, () => this.send(req, signal), signal);
+        response = await this.limiter.run(route, () => this.send(req, signal), signal, ticket);
       } catch (e) {
         const err = this.transportError(e, req, signal);
         // A refused connection never reached the server, so even a plain POST may be sent again.
@@ -141,13 +145,14 @@ export class IncidentIoClient {
         await sleep(wait, signal);
         continue;
       }
-      this.limiter.observe(route, response.headers as Record<string, unknown>);
+      this.limiter.observe(route, response.headers as Record<string, unknown>, ticket);
       const status = response.status;
       if (status >= 200 && status < 300) {
         return {
           status,
           data: this.parseBody<T>(response, req),
           requestId: headerValue(response, 'x-request-id'),
+          bodyLength: typeof response.data === 'string' ? response.data.length : 0,
         };
       }
       const body = tryParse(response.data);
@@ -174,9 +179,9 @@ export class IncidentIoClient {
     this.agent.destroy();
   }
 
-  /** Smoothed round-trip time of recent requests (ms), for sizing concurrency to latency. */
+  /** Typical round-trip time of recent requests (ms), for sizing concurrency to latency. */
   get latencyMs(): number | undefined {
-    return this.latencyEwma;
+    return this.latency.typicalMs;
   }
 
   private async send(req: RequestOptions, signal?: AbortSignal): Promise<AxiosResponse<string>> {
@@ -198,8 +203,7 @@ export class IncidentIoClient {
         },
         signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
       });
-      const took = Date.now() - started;
-      this.latencyEwma = this.latencyEwma === undefined ? took : this.latencyEwma * 0.8 + took * 0.2;
+      this.latency.record(Date.now() - started);
       return response;
     } finally {
       clearTimeout(timer);

@@ -73,6 +73,14 @@ export interface LimiterCounters {
 /** Thrown inside a scheduled job when a 429 pause began while it was queued: the job sends nothing. */
 class PausedWhileQueued extends Error {}
 
+/** What the limiter notes about one attempt it let through. */
+export interface LimiterTicket {
+  /** Attempts let through on this key up to and including this one. */
+  seq?: number;
+  /** When it was let through (ms). */
+  at?: number;
+}
+
 export class KeyLimiter extends EventEmitter {
   readonly id: string;
   /** Local mode: the key's bucket. Redis mode: this process's bucket for when Redis is unreachable. */
@@ -131,8 +139,16 @@ export class KeyLimiter extends EventEmitter {
     return this.shared ? this.shared.tokens() : this.bucket.tokens();
   }
 
-  /** Runs one HTTP attempt under the key's bucket (and the route's learned gate, if any). */
-  async run<T>(route: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs one HTTP attempt under the key's bucket (and the route's learned gate, if any). The ticket
+   * records when the attempt was let through, for reading its response's rate-limit headers.
+   */
+  async run<T>(
+    route: string,
+    fn: () => Promise<T>,
+    signal?: AbortSignal,
+    ticket?: LimiterTicket
+  ): Promise<T> {
     if (this.shared) return this.runShared(this.shared, route, fn, signal);
     for (;;) {
       await this.waitWhilePaused(signal);
@@ -153,6 +169,10 @@ export class KeyLimiter extends EventEmitter {
             const waited = Date.now() - started;
             this.counters.requests++;
             this.counters.waitedMs += waited;
+            if (ticket) {
+              ticket.seq = this.counters.requests;
+              ticket.at = Date.now();
+            }
             if (waited > 0) this.emit('wait', { route, ms: waited });
             return fn();
           },
@@ -220,8 +240,8 @@ export class KeyLimiter extends EventEmitter {
     }
   }
 
-  /** Learns from a response's X-RateLimit-* headers. */
-  observe(route: string, headers: Record<string, unknown>): void {
+  /** Learns from a response's X-RateLimit-* headers (of the attempt `ticket` was given to). */
+  observe(route: string, headers: Record<string, unknown>, ticket: LimiterTicket = {}): void {
     const info = parseRateLimitHeaders(headers);
     const keyRate = this.settings.refillPerSecond;
     // A window tighter than the key's own bucket applies to this endpoint only.
@@ -245,13 +265,19 @@ export class KeyLimiter extends EventEmitter {
       // Remaining describes the binding limit: the endpoint's when it is tighter, else the key's.
       const target = tighter && info.binding === tighter.burst ? this.gates.get(route) : this.bucket;
       if (target) {
-        const inFlight = this.bucket.running();
-        const allowed = info.remaining * this.settings.share - inFlight;
+        // The server counted this request and (roughly) those sent before it, not those sent since;
+        // and it refilled for part of the round trip: half of it is credited, so that corrections
+        // from our own traffic do not throw away refill that the server did grant.
+        const later = ticket.seq !== undefined ? this.counters.requests - ticket.seq : this.bucket.running();
+        const roundTrip = ticket.at !== undefined ? (Date.now() - ticket.at) / 1000 : 0;
+        const refill = target.capacity.refillPerSecond;
+        const allowed = info.remaining * this.settings.share - later + (roundTrip * refill) / 2;
         void target.tokens().then((current) => {
-          if (allowed < current - 1) {
+          const to = Math.max(0, Math.floor(allowed));
+          if (to < current) {
             this.counters.corrections++;
-            this.emit('corrected', { route, from: current, to: Math.max(0, allowed) });
-            return target.lowerTo(allowed);
+            this.emit('corrected', { route, from: current, to });
+            return target.lowerTo(to);
           }
           return undefined;
         });

@@ -21,6 +21,8 @@ export interface Page<T> {
   /** Cursor of the next page; undefined on the last page. */
   next?: string;
   total?: number;
+  /** Size of the response body (characters). */
+  bodyLength?: number;
 }
 
 interface ListBody {
@@ -35,8 +37,9 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
   for (;;) {
     const query = { ...req.query, page_size: req.pageSize, [req.afterParam ?? 'after']: after };
     let data: ListBody;
+    let bodyLength: number;
     try {
-      ({ data } = await client.request<ListBody>({
+      ({ data, bodyLength } = await client.request<ListBody>({
         method: 'GET',
         path: req.path,
         query,
@@ -61,6 +64,7 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
       records: records as T[],
       next: done ? undefined : next,
       total: data.pagination_meta?.total_record_count,
+      bodyLength,
     };
     if (done) return;
     seen.add(next);

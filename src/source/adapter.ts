@@ -27,6 +27,8 @@ interface IdentityBody {
 export class IncidentIoSource implements SourceAdapter {
   private readonly config: SourceConfig;
   private readonly client: IncidentIoClient;
+  /** Streams reading right now: they share the key's budget, so each takes a part of it. */
+  private readingStreams = 0;
 
   constructor(
     credential: Credential,
@@ -103,6 +105,7 @@ export class IncidentIoSource implements SourceAdapter {
       return;
     }
     yield { type: 'stream_status', stream: def.name, status: 'started' };
+    this.readingStreams++;
     let records = 0;
     let pages = 0;
     let skipped = 0;
@@ -149,6 +152,8 @@ export class IncidentIoSource implements SourceAdapter {
         pages,
         error: errorInfo(err),
       };
+    } finally {
+      this.readingStreams--;
     }
   }
 
@@ -160,7 +165,9 @@ export class IncidentIoSource implements SourceAdapter {
     if (this.config.page_concurrency) return this.config.page_concurrency;
     const rate = this.client.limiter.budget.refillPerSecond;
     const latencySeconds = (this.client.latencyMs ?? 250) / 1000;
-    const needed = Math.ceil((rate * latencySeconds * 1.5) / Math.max(1, this.config.stream_concurrency));
+    // Twice Little's law: the limiter, not this count, holds the rate, so a spare page in flight
+    // costs only its memory while a missing one leaves budget unused.
+    const needed = Math.ceil((rate * latencySeconds * 2) / Math.max(1, this.readingStreams));
     return Math.max(2, Math.min(16, needed));
   }
 

@@ -18,8 +18,20 @@ interface CustomFieldEntry {
   values?: CustomFieldValue[];
 }
 
+// Every incident repeats the same few field names: derive each key once (bounded, names are few).
+const keyCache = new Map<string, string>();
+
 /** A stable column key: "Affected service (primary)" → "affected_service_primary". */
 export function snakeKey(name: string): string {
+  let key = keyCache.get(name);
+  if (key === undefined) {
+    key = deriveKey(name);
+    if (keyCache.size < 10_000) keyCache.set(name, key);
+  }
+  return key;
+}
+
+function deriveKey(name: string): string {
   const key = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

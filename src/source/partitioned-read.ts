@@ -7,6 +7,7 @@ import type { SourceMessage, StreamState } from '../contract';
 import type { IncidentIoClient } from '../http/client';
 import { paginate } from '../http/paginate';
 import { ConnectorError } from '../errors';
+import { CompletionQueue } from '../util/completion-queue';
 import { earlierTimestamp, formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
 import { clampPageSize, type ReadStreamOptions, type StreamCursorState } from './read-stream';
 import type { StreamDefinition } from './streams/types';
@@ -25,6 +26,9 @@ export interface PartitionedScan {
   max_seen?: string;
   parts: TimePartition[];
 }
+
+/** Response bodies one partitioned stream keeps in flight at most (characters, about bytes). */
+const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 
 /** incident.io launched in 2021: no organisation has records before this. */
 const EARLIEST_POSSIBLE = Date.parse('2019-01-01T00:00:00Z');
@@ -45,9 +49,13 @@ export function splitRange(fromMs: number, toMs: number, n: number): TimePartiti
   }));
 }
 
+/** Probes per round of the search for the earliest record: sent at once, from the burst. */
+const PROBES = 7;
+
 /**
- * The created_at of the oldest record matching `query`, found by bisecting `created_at[lte]` with
- * one-record pages (about a dozen requests over years, at day precision), or undefined if none.
+ * The created_at of the oldest record matching `query` (roughly), or undefined if none: a search
+ * over `created_at[lte]` with one-record pages that asks PROBES points at once each round, so years
+ * take three rounds of round trips instead of a dozen one after another.
  */
 export async function findEarliest(
   def: StreamDefinition,
@@ -69,12 +77,19 @@ export async function findEarliest(
     return !page.done && page.value.records.length > 0;
   };
   if (!(await any(upperMs))) return undefined;
+  // Invariant: nothing at or before lo, something at or before hi. The answer only places the first
+  // partition's lower edge, so a 128th of the range (at least a day) is precise enough.
   let lo = lowerMs;
   let hi = upperMs;
-  while (hi - lo > 86_400_000) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (await any(mid)) hi = mid;
-    else lo = mid;
+  const precision = Math.max(86_400_000, (upperMs - lowerMs) / 128);
+  while (hi - lo > precision) {
+    const points = Array.from({ length: PROBES }, (_, i) =>
+      Math.floor(lo + ((hi - lo) * (i + 1)) / (PROBES + 1))
+    );
+    const found = await Promise.all(points.map(any));
+    const first = found.indexOf(true);
+    if (first >= 0) hi = points[first];
+    if (first !== 0) lo = points[(first < 0 ? PROBES : first) - 1];
   }
   return lo;
 }
@@ -178,7 +193,12 @@ export async function* readPartitioned(
     };
   }
 
-  type PageOutcome = { part: TimePartition; records: Record<string, unknown>[]; next?: string };
+  type PageOutcome = {
+    part: TimePartition;
+    records: Record<string, unknown>[];
+    next?: string;
+    bodyLength?: number;
+  };
   const pull = async (part: TimePartition): Promise<PageOutcome> => {
     const iter = paginate<Record<string, unknown>>(client, {
       path: def.path,
@@ -204,53 +224,55 @@ export async function* readPartitioned(
     const records = page.value.records.filter(
       (r) => toMs === undefined || (parseTimestamp(r[field]) ?? 0) < toMs
     );
-    return { part, records, next: page.value.next };
+    return { part, records, next: page.value.next, bodyLength: page.value.bodyLength };
   };
 
-  // Sized now that the probes above measured the latency.
-  const workers = typeof opts.workers === 'function' ? opts.workers() : opts.workers;
+  // Asked again before every page: the latency and the number of streams still reading change, and
+  // a stream left reading alone should take the whole budget.
+  const workers = typeof opts.workers === 'function' ? opts.workers : () => opts.workers as number;
   let emitted = 0;
   let pages = 0;
-  const inFlight = new Map<TimePartition, Promise<PageOutcome>>();
+  const inFlight = new CompletionQueue<PageOutcome>();
   const queue = scan.parts.filter((p) => !p.done);
+  // Pages of big records (a page of incidents is over a megabyte) are also bounded by size, so that a
+  // read's memory and its bursts of parsing stay small while other streams keep the budget busy.
+  let pageBytes: number | undefined;
   const fill = () => {
-    while (inFlight.size < workers && queue.length > 0) {
-      const part = queue.shift()!;
-      const p = pull(part);
-      p.catch(() => undefined);
-      inFlight.set(part, p);
-    }
+    // Two pages until the first answer tells their size.
+    const bySize = pageBytes ? Math.max(1, Math.floor(IN_FLIGHT_BYTES / pageBytes)) : 2;
+    const target = Math.min(workers(), bySize);
+    while (inFlight.size < target && queue.length > 0) inFlight.add(pull(queue.shift()!));
   };
   fill();
-  try {
-    while (inFlight.size > 0) {
-      const outcome = await Promise.race(inFlight.values());
-      inFlight.delete(outcome.part);
-      pages++;
-      for (const raw of outcome.records) {
-        if (def.cursorField)
-          scan.max_seen = laterTimestamp(scan.max_seen, raw[def.cursorField] as string | undefined);
-        yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(raw) : raw };
-        emitted++;
-        if (opts.limit !== undefined && emitted >= opts.limit) return;
-      }
-      if (outcome.next) {
-        outcome.part.after = outcome.next;
-        queue.unshift(outcome.part);
-      } else {
-        outcome.part.done = true;
-        delete outcome.part.after;
-      }
-      opts.onPage?.(pages);
-      fill();
-      if (inFlight.size > 0 || queue.length > 0) {
-        const state = { ...(prior.cursor ? { cursor: prior.cursor } : {}), scan };
-        yield { type: 'state', stream: def.name, state: JSON.parse(JSON.stringify(state)) as StreamState };
-      }
+  while (inFlight.size > 0) {
+    const outcome = await inFlight.next();
+    pages++;
+    if (outcome.bodyLength) pageBytes = Math.max(pageBytes ?? 0, outcome.bodyLength);
+    if (outcome.next) {
+      outcome.part.after = outcome.next;
+      // Round robin: partitions of similar size then finish together, so the read does not end
+      // with one partition paging alone while the budget goes unused.
+      queue.push(outcome.part);
+    } else {
+      outcome.part.done = true;
+      delete outcome.part.after;
     }
-  } finally {
-    // Pages still in flight when the consumer stops are abandoned; their cursors were never saved.
-    inFlight.clear();
+    // The next pages are asked for before this one's records go out, so the budget keeps working
+    // while the consumer is busy. The state below is still saved only after the records.
+    fill();
+    for (const raw of outcome.records) {
+      if (def.cursorField)
+        scan.max_seen = laterTimestamp(scan.max_seen, raw[def.cursorField] as string | undefined);
+      yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(raw) : raw };
+      emitted++;
+      // Pages still in flight are abandoned; their cursors were never saved.
+      if (opts.limit !== undefined && emitted >= opts.limit) return;
+    }
+    opts.onPage?.(pages);
+    if (inFlight.size > 0 || queue.length > 0) {
+      const state = { ...(prior.cursor ? { cursor: prior.cursor } : {}), scan };
+      yield { type: 'state', stream: def.name, state: JSON.parse(JSON.stringify(state)) as StreamState };
+    }
   }
   // As in a flat scan: the cursor reaches min(newest seen, scan start) once every partition is done.
   const reached = scan.max_seen ? earlierTimestamp(scan.max_seen, scan.started_at) : undefined;

@@ -1,15 +1,17 @@
 // Runs up to `concurrency` async generators at once and yields their items as they arrive; each
 // generator's own order is kept. Generators start lazily, in order, as earlier ones finish.
+import { CompletionQueue } from './completion-queue';
+
 export async function* mergeConcurrent<T>(
   factories: Array<() => AsyncGenerator<T>>,
   concurrency: number
 ): AsyncGenerator<T> {
-  type Pending = Promise<{ it: AsyncGenerator<T>; res: IteratorResult<T> }>;
-  const active = new Map<AsyncGenerator<T>, Pending>();
+  const active = new Set<AsyncGenerator<T>>();
+  const ready = new CompletionQueue<{ it: AsyncGenerator<T>; res: IteratorResult<T> }>();
   let started = 0;
   const pull = (it: AsyncGenerator<T>) => {
-    const p: Pending = it.next().then((res) => ({ it, res }));
-    active.set(it, p);
+    active.add(it);
+    ready.add(it.next().then((res) => ({ it, res })));
   };
   const startMore = () => {
     while (active.size < concurrency && started < factories.length) pull(factories[started++]());
@@ -17,7 +19,7 @@ export async function* mergeConcurrent<T>(
   startMore();
   try {
     while (active.size > 0) {
-      const { it, res } = await Promise.race(active.values());
+      const { it, res } = await ready.next();
       if (res.done) {
         active.delete(it);
         startMore();
@@ -29,6 +31,6 @@ export async function* mergeConcurrent<T>(
     }
   } finally {
     // The consumer stopped (or one generator threw): close the others so they release resources.
-    await Promise.allSettled([...active.keys()].map((it) => it.return(undefined)));
+    await Promise.allSettled([...active].map((it) => it.return(undefined)));
   }
 }

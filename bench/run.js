@@ -259,14 +259,18 @@ async function figureMemory() {
   }
 }
 
+// Sharing measures fairness between adapters and keys, not one process's CPU: two keys at 200/s each
+// would be 400 pages/s to parse in one process. 50/s per key is still 2.5x incident.io's real refill.
+const SHARE_BUCKET = { burst: 50, refill: 50 };
+
 async function figureSharing() {
   const sim = await startSimulator([
     '--incidents',
     '60000',
     '--burst',
-    String(BUCKET.burst),
+    String(SHARE_BUCKET.burst),
     '--refill',
-    String(BUCKET.refill),
+    String(SHARE_BUCKET.refill),
     '--latency',
     String(LATENCY_MS),
   ]);
@@ -277,12 +281,12 @@ async function figureSharing() {
       body: { key: secondKey, name: 'Second', roles: ['viewer', 'incident_creator'] },
     });
     const { runSharing } = require('./sharing');
-    const result = await runSharing({ url: sim.url, keys: [sim.apiKey, secondKey], bucket: BUCKET });
+    const result = await runSharing({ url: sim.url, keys: [sim.apiKey, secondKey], bucket: SHARE_BUCKET });
     const stats = await simStats(sim);
-    const ratios = result.keys.map((k) => k.requests / k.seconds / BUCKET.refill);
+    const ratios = result.keys.map((k) => k.requests / k.seconds / SHARE_BUCKET.refill);
     return {
       name: 'Sharing',
-      setup: `one process: a source and a destination on key A, a source on key B; bucket ${BUCKET.burst}, refill ${BUCKET.refill}/s per key, ${LATENCY_MS} ms latency`,
+      setup: `one process: a source and a destination on key A, a source on key B; bucket ${SHARE_BUCKET.burst}, refill ${SHARE_BUCKET.refill}/s per key, ${LATENCY_MS} ms latency`,
       rows: [
         ...result.keys.map((k, i) => [
           `key ${'AB'[i]} throughput ÷ refill`,
@@ -290,7 +294,7 @@ async function figureSharing() {
           '≥ 0.95',
         ]),
         ['responses 429', String(stats.byStatus['429'] ?? 0), '0'],
-        ['baseline: one key alone, refill rate', `${BUCKET.refill} requests/s`],
+        ['baseline: one key alone, refill rate', `${SHARE_BUCKET.refill} requests/s`],
       ],
       pass: ratios.every((r) => r >= 0.95) && (stats.byStatus['429'] ?? 0) === 0,
     };

@@ -23,6 +23,7 @@ import { Mapping } from './mapping';
 import { NameResolver } from './names';
 import { errorResult, rejected } from './results';
 import { RunCache } from './run-cache';
+import { runSignal } from '../util/signals';
 
 /**
  * Reserved record field: the dead-letter file puts each record's reason here. It is ignored on input,
@@ -67,7 +68,7 @@ export class IncidentIoDestination implements DestinationAdapter {
     opts: WriteOptions = {}
   ): AsyncGenerator<WriteResult> {
     const cache = new RunCache();
-    const signal = opts.signal ?? this.ctx.signal;
+    const signal = runSignal(opts.signal ?? this.ctx.signal);
     const actx: ActionContext = {
       client: this.client,
       names: new NameResolver(this.client, cache),

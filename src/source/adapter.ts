@@ -18,6 +18,7 @@ import { withNamedCustomFields } from './custom-fields';
 import { readStream } from './read-stream';
 import type { StreamDefinition } from './streams/types';
 import { mergeConcurrent } from '../util/merge';
+import { runSignal } from '../util/signals';
 import { findStream, STREAMS } from './streams';
 
 interface IdentityBody {
@@ -71,7 +72,7 @@ export class IncidentIoSource implements SourceAdapter {
     // request outlives the read and none is retried after it.
     const stop = new AbortController();
     const outer = request.signal ?? this.ctx.signal;
-    const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+    const signal = runSignal(outer, stop.signal)!;
     const shared: { authFailure?: ConnectorError } = {};
     const readers = wanted.map(
       ({ def, syncMode }) =>

@@ -28,7 +28,7 @@ export interface PartitionedScan {
 }
 
 /** Response bodies one partitioned stream keeps in flight at most (characters, about bytes). */
-const IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 /** incident.io launched in 2021: no organisation has records before this. */
 const EARLIEST_POSSIBLE = Date.parse('2019-01-01T00:00:00Z');

@@ -63,7 +63,9 @@ export async function findEarliest(
   query: Record<string, string | string[]>,
   lowerMs: number,
   upperMs: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  /** The caller has seen a record already: skip asking whether there is any. */
+  nonEmpty = false
 ): Promise<number | undefined> {
   const field = def.timePartition!.filter;
   const any = async (toMs: number) => {
@@ -76,7 +78,7 @@ export async function findEarliest(
     }).next();
     return !page.done && page.value.records.length > 0;
   };
-  if (!(await any(upperMs))) return undefined;
+  if (!nonEmpty && !(await any(upperMs))) return undefined;
   // Invariant: nothing at or before lo, something at or before hi. The answer only places the first
   // partition's lower edge, so a 128th of the range (at least a day) is precise enough.
   let lo = lowerMs;
@@ -121,7 +123,8 @@ async function planPartitions(
     // Nothing yet: one open partition still reads what gets created during the scan.
     if (earliest === undefined) return open(startedMs, 1);
     const pages = Math.ceil((first.done ? 0 : (first.value.total ?? Infinity)) / (pageSize ?? 25));
-    return open(earliest, Math.max(1, Math.min(opts.partitions, pages)));
+    // Two pages or more per partition: each partition ends on a partial (or empty) page.
+    return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))));
   }
   const firstIter = paginate<Record<string, unknown>>(client, {
     path: def.path,
@@ -136,7 +139,9 @@ async function planPartitions(
   // The range starts at the cursor's window when the cursor is on the partition field itself.
   const sinceMs = def.cursorFilter === field ? parseTimestamp(opts.since) : undefined;
   const lower = sinceMs ?? parseTimestamp(opts.config.start_date) ?? EARLIEST_POSSIBLE;
-  const earliest = await findEarliest(def, client, query, lower, startedMs, opts.signal);
+  // The first page has records, so the search need not ask whether there are any. (Should they all
+  // be newer than startedMs, by clock skew, the search ends near startedMs, still below every record.)
+  const earliest = await findEarliest(def, client, query, lower, startedMs, opts.signal, true);
   if (earliest === undefined) return open(startedMs, 1);
   // No total here: estimate the pages from the first page's density over the whole range, so a
   // stream of a few pages is not cut into many near-empty partitions (each costs a request).

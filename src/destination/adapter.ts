@@ -24,6 +24,7 @@ import { NameResolver } from './names';
 import { errorResult, rejected } from './results';
 import { RunCache } from './run-cache';
 import { runSignal } from '../util/signals';
+import { oversizedFields } from './size-limits';
 
 /**
  * Reserved record field: the dead-letter file puts each record's reason here. It is ignored on input,
@@ -89,6 +90,8 @@ export class IncidentIoDestination implements DestinationAdapter {
       }
       const record = { ...(raw as Record<string, unknown>) };
       delete record[DEAD_LETTER_FIELD];
+      const oversized = oversizedFields(record);
+      if (oversized.length > 0) return { index, result: rejected(index, oversized) };
       let input: Record<string, unknown>;
       let mappingProblems: FieldProblem[] = [];
       if (this.mapping) {

@@ -1,5 +1,6 @@
 // The destination's per-field size limit: every runaway string is named by its JSON pointer (nested
-// ones too, keys escaped), the value is never quoted back, and ordinary records pass untouched.
+// ones too, keys escaped), never quoted back; ordinary records pass. And messages cut long values.
+import { quoted } from '../src/destination/names';
 import { MAX_FIELD_CHARS, oversizedFields } from '../src/destination/size-limits';
 
 describe('oversizedFields', () => {
@@ -26,5 +27,15 @@ describe('oversizedFields', () => {
     const problems = oversizedFields(deep, 10);
     expect(problems).toHaveLength(1);
     expect(problems[0].field.startsWith('/d/d/d')).toBe(true);
+  });
+});
+
+describe('quoted', () => {
+  it('quotes a short value whole and cuts a long one, saying how long it was', () => {
+    expect(quoted('Sev 9')).toBe('"Sev 9"');
+    const long = 'a'.repeat(5000);
+    const q = quoted(long);
+    expect(q).toBe(`"${'a'.repeat(16)}…" (5000 characters)`);
+    expect(q.length).toBeLessThan(50);
   });
 });

@@ -166,6 +166,14 @@ export function listNames(names: string[]): string {
 }
 
 /**
+ * A record's value as a message quotes it: a long one is cut, so that a message stays one readable
+ * line and a runaway (or pasted) value is not printed back whole.
+ */
+export function quoted(value: string): string {
+  return value.length > 64 ? `"${value.slice(0, 16)}…" (${value.length} characters)` : `"${value}"`;
+}
+
+/**
  * Picks an item of an already-loaded list by id or name (case-insensitive); a BadRecordError naming
  * `field` with the valid names when none (or several) match.
  */
@@ -184,8 +192,8 @@ export function pick<T extends { id?: string }>(
   if (matches.length === 1) return matches[0];
   const reason =
     matches.length > 1
-      ? `"${value}" matches several ${label} names; use the id instead`
-      : `"${value}" is not a known ${label}; valid names: ${listNames(
+      ? `${quoted(value)} matches several ${label} names; use the id instead`
+      : `${quoted(value)} is not a known ${label}; valid names: ${listNames(
           items.map((i) => namesOf(i).find((n) => n !== undefined) ?? String(i.id))
         )}`;
   throw new BadRecordError([{ field, reason }]);
@@ -262,8 +270,8 @@ export class NameResolver {
         }
         if (entries.length === 1) return { id: entries[0].id };
         return entries.length === 0
-          ? `"${v}" is not an entry of ${label} (by id, external id, name or alias)`
-          : `"${v}" matches several entries of ${label}; use the entry's id`;
+          ? `${quoted(v)} is not an entry of ${label} (by id, external id, name or alias)`
+          : `${quoted(v)} matches several entries of ${label}; use the entry's id`;
       }
     );
     if (typeof found === 'string') throw new BadRecordError([{ field, reason: found }]);
@@ -285,14 +293,14 @@ export class NameResolver {
           include_inactive: true,
         });
         const user = (r.data?.users ?? []).find((u) => normalise(u.email ?? '') === normalise(v));
-        return user ?? `"${v}" is not the email of a user of this organisation`;
+        return user ?? `${quoted(v)} is not the email of a user of this organisation`;
       }
       try {
         const r = await this.client.get<{ user: User }>(`/v2/users/${encodeURIComponent(v)}`);
         return r.data.user;
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) {
-          return `"${v}" is neither a user id nor the email of a user of this organisation`;
+          return `${quoted(v)} is neither a user id nor the email of a user of this organisation`;
         }
         throw e;
       }

@@ -11,6 +11,7 @@ import {
   INCIDENT_ROLES,
   NamedList,
   pick,
+  quoted,
 } from '../names';
 import type { ActionContext } from './types';
 
@@ -60,7 +61,7 @@ export async function incidentRef(ctx: ActionContext, value: string, field: stri
       return { id: r.data.incident.id, mode: r.data.incident.mode ?? 'standard' };
     } catch (e) {
       if (e instanceof ApiError && e.status === 404)
-        return `"${v}" is not the id or reference of an incident`;
+        return `${quoted(v)} is not the id or reference of an incident`;
       throw e;
     }
   });

@@ -3,34 +3,15 @@
 // and cancellation. Timings are asserted as orderings with generous margins, never tightly.
 import util from 'node:util';
 import { IncidentIoClient } from '../src/http/client';
-import { LimiterRegistry } from '../src/http/limiter';
 import { ApiError, CancelledError, ConnectorError, TransportError } from '../src/errors';
 import type { HttpOptions, Logger, RateLimitOptions } from '../src/contract';
 import { LocalServer, Reply, apiErrorBody, startServer, waitFor } from './helpers/local-server';
+import { useHttpFixtures } from './helpers/http-fixtures';
 
 const KEY = `inc_canary_${'c0ffee42'.repeat(7)}`;
 
-let registry: LimiterRegistry;
-let clients: IncidentIoClient[] = [];
-let servers: LocalServer[] = [];
-
-beforeEach(() => {
-  registry = new LimiterRegistry();
-});
-
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await registry.close();
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function server(): Promise<LocalServer> {
-  const s = await startServer();
-  servers.push(s);
-  return s;
-}
+const fx = useHttpFixtures();
+const server = () => fx.server();
 
 interface ClientOptions {
   key?: string;
@@ -44,14 +25,14 @@ function client(s: LocalServer | string, o: ClientOptions = {}): IncidentIoClien
   const c = new IncidentIoClient(
     { api_key: o.key ?? KEY, base_url: typeof s === 'string' ? s : s.url },
     {
-      limiters: registry,
+      limiters: fx.registry,
       rateLimit: { burst: 5, refillPerSecond: 50, share: 1, ...o.rateLimit },
       http: { timeoutMs: 2_000, maxRetries: 3, backoffBaseMs: 10, backoffMaxMs: 100, ...o.http },
       signal: o.signal,
       logger: o.logger,
     }
   );
-  clients.push(c);
+  fx.clients.push(c);
   return c;
 }
 

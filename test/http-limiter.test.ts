@@ -4,52 +4,37 @@
 // Rates are scaled down (burst 5, 20–50/s); assertions are counts and orderings with wide margins.
 import { performance } from 'node:perf_hooks';
 import { IncidentIoClient } from '../src/http/client';
-import { KeyLimiter, LimiterRegistry, resolveRateLimit } from '../src/http/limiter';
+import { KeyLimiter, resolveRateLimit } from '../src/http/limiter';
 import { paginate } from '../src/http/paginate';
 import { TokenBucket } from '../src/http/token-bucket';
 import { keyFingerprint } from '../src/util/hash';
 import { CancelledError } from '../src/errors';
 import type { RateLimitOptions } from '../src/contract';
-import { LocalServer, Reply, apiErrorBody, startServer, waitFor } from './helpers/local-server';
+import { LocalServer, Reply, apiErrorBody, waitFor } from './helpers/local-server';
+import { useHttpFixtures } from './helpers/http-fixtures';
 
 const KEY_A = `inc_canary_${'a1'.repeat(32)}`;
 const KEY_B = `inc_canary_${'b2'.repeat(32)}`;
 
-let registry: LimiterRegistry;
-let clients: IncidentIoClient[] = [];
-let servers: LocalServer[] = [];
+const fx = useHttpFixtures();
+const server = () => fx.server();
 let buckets: TokenBucket[] = [];
 
-beforeEach(() => {
-  registry = new LimiterRegistry();
-});
-
 afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await registry.close();
   await Promise.all(buckets.map((b) => b.stop()));
   buckets = [];
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
 });
-
-async function server(): Promise<LocalServer> {
-  const s = await startServer();
-  servers.push(s);
-  return s;
-}
 
 function client(s: LocalServer, key: string, rateLimit: RateLimitOptions = {}): IncidentIoClient {
   const c = new IncidentIoClient(
     { api_key: key, base_url: s.url },
     {
-      limiters: registry,
+      limiters: fx.registry,
       rateLimit: { burst: 5, refillPerSecond: 50, share: 1, ...rateLimit },
       http: { timeoutMs: 5_000, maxRetries: 5, backoffBaseMs: 10, backoffMaxMs: 100 },
     }
   );
-  clients.push(c);
+  fx.clients.push(c);
   return c;
 }
 
@@ -63,19 +48,19 @@ const keyOf = (authorization: string | undefined) => (authorization ?? '').repla
 
 describe('LimiterRegistry', () => {
   test('same key → same limiter; different key → its own limiter', () => {
-    const a = registry.forKey(KEY_A);
-    expect(registry.forKey(KEY_A)).toBe(a);
-    const b = registry.forKey(KEY_B);
+    const a = fx.registry.forKey(KEY_A);
+    expect(fx.registry.forKey(KEY_A)).toBe(a);
+    const b = fx.registry.forKey(KEY_B);
     expect(b).not.toBe(a);
-    expect(registry.size()).toBe(2);
+    expect(fx.registry.size()).toBe(2);
   });
 
   test('limiter ids are sha256 fingerprints, never the key', () => {
-    const a = registry.forKey(KEY_A);
+    const a = fx.registry.forKey(KEY_A);
     expect(a.id).toBe(`incident-io-v1-${keyFingerprint(KEY_A)}`);
     expect(a.id).not.toContain(KEY_A);
     expect(a.id).not.toContain('a1a1a1');
-    expect(registry.forKey(KEY_B).id).not.toBe(a.id);
+    expect(fx.registry.forKey(KEY_B).id).not.toBe(a.id);
   });
 
   test('two clients built from the same key share the limiter', async () => {
@@ -190,7 +175,7 @@ describe('a 429 pauses every caller of the key', () => {
   });
 
   test('KeyLimiter.pause holds run() and counts the pause', async () => {
-    const l = registry.forKey(KEY_A, { burst: 5, refillPerSecond: 50, share: 1 });
+    const l = fx.registry.forKey(KEY_A, { burst: 5, refillPerSecond: 50, share: 1 });
     const events: number[] = [];
     l.on('pause', ({ ms }: { ms: number }) => events.push(ms));
     l.pause(300);
@@ -202,7 +187,7 @@ describe('a 429 pauses every caller of the key', () => {
   });
 
   test('jobs queued when a pause begins do not burn the tokens that refill during it', async () => {
-    const l = registry.forKey(KEY_A, { burst: 5, refillPerSecond: 20, share: 1 });
+    const l = fx.registry.forKey(KEY_A, { burst: 5, refillPerSecond: 20, share: 1 });
     await Promise.all(Array.from({ length: 5 }, () => l.run('GET /x', async () => undefined)));
     const starts: number[] = [];
     const queued = Promise.all(

@@ -12,43 +12,25 @@ import zlib from 'node:zlib';
 import { validateCredential } from '../src/credential';
 import { ApiError, ConfigError, ConnectorError, TransportError } from '../src/errors';
 import { IncidentIoClient } from '../src/http/client';
-import { LimiterRegistry } from '../src/http/limiter';
 import plugin from '../src';
 import { FAST_HTTP_ENV, makeTempDir, removeTempDir, runCli } from './helpers/cli';
-import { startServer, type LocalServer } from './helpers/local-server';
+import type { LocalServer } from './helpers/local-server';
+import { useHttpFixtures } from './helpers/http-fixtures';
 
 const KEY = `inc_canary_${'7a11'.repeat(12)}`;
 
-let registry: LimiterRegistry;
-let clients: IncidentIoClient[] = [];
-let servers: LocalServer[] = [];
-
-beforeEach(() => {
-  registry = new LimiterRegistry();
-});
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await registry.close();
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function server(): Promise<LocalServer> {
-  const s = await startServer();
-  servers.push(s);
-  return s;
-}
+const fx = useHttpFixtures();
+const server = () => fx.server();
 
 function client(baseUrl: string, maxContentLength?: number): IncidentIoClient {
   const c = new IncidentIoClient(
     { api_key: KEY, base_url: baseUrl },
     {
-      limiters: registry,
+      limiters: fx.registry,
       http: { timeoutMs: 2_000, maxRetries: 2, backoffBaseMs: 5, backoffMaxMs: 20, maxContentLength },
     }
   );
-  clients.push(c);
+  fx.clients.push(c);
   return c;
 }
 
@@ -233,9 +215,13 @@ describe('deadlines', () => {
     const caller = new AbortController();
     const c = new IncidentIoClient(
       { api_key: KEY, base_url: s.url },
-      { limiters: registry, signal: caller.signal, http: { timeoutMs: 200, maxRetries: 1, backoffBaseMs: 5 } }
+      {
+        limiters: fx.registry,
+        signal: caller.signal,
+        http: { timeoutMs: 200, maxRetries: 1, backoffBaseMs: 5 },
+      }
     );
-    clients.push(c);
+    fx.clients.push(c);
     const pending = Promise.all(Array.from({ length: 6 }, (_, i) => failure(c.get(`/v2/incidents/${i}`))));
     const collect = setInterval(gc, 50);
     try {

@@ -12,6 +12,7 @@ import plugin, { LimiterRegistry, type SourceMessage, type StreamState } from '.
 import { incidentIdempotencyKey } from '../src/destination/actions/create-incident';
 import { startSimulator, type Simulator } from '../src/simulator';
 import { CLI, FAST_HTTP_ENV, makeTempDir, removeTempDir, ROOT } from './helpers/cli';
+import { mulberry32 } from '../src/simulator/ids';
 
 const KEY = `inc_crash_${'c4a5'.repeat(11)}`;
 const ROLES = ['viewer', 'incident_creator'];
@@ -26,18 +27,6 @@ const WRITE_KILLS_PER_CHAIN = 4;
 const WRITE_RECORDS = 200;
 /** Generous: the runs take ~15 s each alone, but children are slow on a loaded machine. */
 const SLOW_TEST_MS = 180_000;
-
-/** mulberry32: a small seeded PRNG, so every kill point is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ChildRun {
   code: number | null;
@@ -148,7 +137,7 @@ describe('read killed with SIGKILL and resumed from its state file', () => {
       fs.writeFileSync(config, JSON.stringify({ page_sizes: { incidents: PAGE }, max_partitions: 4 }));
 
       const chain = async (c: number) => {
-        const random = rng(7919 * (c + 1));
+        const random = mulberry32(7919 * (c + 1));
         const stateFile = path.join(tmp, `read-${c}`, 'incidents.state.json');
         fs.mkdirSync(path.dirname(stateFile), { recursive: true });
         const stateNow = () =>
@@ -265,7 +254,7 @@ describe('write killed with SIGKILL and re-run with the same input', () => {
           }));
           const input = path.join(tmp, `write-${c}.jsonl`);
           fs.writeFileSync(input, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-          const random = rng(104729 * (c + 1));
+          const random = mulberry32(104729 * (c + 1));
           let kills = 0;
           let final: ChildRun | undefined;
           for (let run = 0; run < 20 && !final; run++) {

@@ -3,36 +3,9 @@
 // events authenticated by the source's token and deduplicated per source, catalog upsert by
 // external_id, atomic bulk_update of at most 250, idempotent escalations and status page incidents,
 // resolve as a no-op on a resolved alert.
-import fs from 'fs';
-import path from 'path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { Simulator } from '../src/simulator';
 import { liveIncidentIds, startWriteSimulator, WRITER_KEY } from './destination-helpers';
-
-const spec = JSON.parse(fs.readFileSync(path.join(__dirname, '../spec/openapi.json'), 'utf8'));
-const ajv = new Ajv({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'spec.json', components: spec.components });
-const validators = new Map<string, ValidateFunction>();
-
-function expectSpecValid(route: string, status: number, body: unknown): void {
-  const [method, p] = route.split(' ');
-  const responses = spec.paths[p][method.toLowerCase()].responses as Record<string, any>;
-  const code = Object.keys(responses).find((c) => /^2\d\d$/.test(c))!;
-  expect({ route, status }).toEqual({ route, status: Number(code) });
-  const schema = responses[code].content?.['application/json']?.schema;
-  if (!schema) {
-    expect(body).toBeUndefined();
-    return;
-  }
-  let v = validators.get(route);
-  if (!v) {
-    v = ajv.compile({ $ref: 'spec.json' + schema.$ref });
-    validators.set(route, v);
-  }
-  if (!v(body)) throw new Error(`${route} response is not valid: ${ajv.errorsText(v.errors)}`);
-}
+import { expectSpecValid } from './helpers/spec-responses';
 
 let sim: Simulator;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { IncidentIoClient } from '../src/http/client';
 import { ApiError, CancelledError, ConnectorError, TransportError } from '../src/errors';
 import type { HttpOptions, Logger, RateLimitOptions } from '../src/contract';
 import { LocalServer, Reply, apiErrorBody, startServer, waitFor } from './helpers/local-server';
-import { useHttpFixtures } from './helpers/http-fixtures';
+import { failure, useHttpFixtures } from './helpers/http-fixtures';
 
 const KEY = `inc_canary_${'c0ffee42'.repeat(7)}`;
 
@@ -34,16 +34,6 @@ function client(s: LocalServer | string, o: ClientOptions = {}): IncidentIoClien
   );
   fx.clients.push(c);
   return c;
-}
-
-async function failure(p: Promise<unknown>): Promise<ConnectorError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConnectorError);
-    return e as ConnectorError;
-  }
-  throw new Error('expected the request to fail');
 }
 
 const ok = { status: 200, json: { ok: true } } as const;

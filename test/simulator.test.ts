@@ -1,32 +1,9 @@
 // The simulator against the official spec, over real HTTP: response bodies validate against each
 // operation's 2xx schema, and auth, rate limits, paging, filters, idempotency and faults behave as
 // documented in API-NOTES.
-import fs from 'fs';
 import http from 'http';
-import path from 'path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
-
-// An independent reading of the spec (not the simulator's own), so a bug there cannot hide here.
-const spec = JSON.parse(fs.readFileSync(path.join(__dirname, '../spec/openapi.json'), 'utf8'));
-const ajv = new Ajv({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'spec.json', components: spec.components });
-const validators = new Map<string, ValidateFunction>();
-
-function expectSpecValid(route: string, status: number, body: unknown): void {
-  const [method, p] = route.split(' ');
-  const responses = spec.paths[p][method.toLowerCase()].responses as Record<string, any>;
-  const code = Object.keys(responses).find((c) => /^20[012]$/.test(c))!;
-  expect(status).toBe(Number(code));
-  let v = validators.get(route);
-  if (!v) {
-    v = ajv.compile({ $ref: 'spec.json' + responses[code].content['application/json'].schema.$ref });
-    validators.set(route, v);
-  }
-  if (!v(body)) throw new Error(`${route} response is not valid: ${ajv.errorsText(v.errors)}`);
-}
+import { expectSpecValid } from './helpers/spec-responses';
 
 interface Res {
   status: number;

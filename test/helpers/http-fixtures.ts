@@ -1,5 +1,6 @@
 // The per-test fixtures of the HTTP-layer tests: loopback servers, clients and one limiter registry,
 // all closed after each test, so a test only says what it starts.
+import { ConnectorError } from '../../src/errors';
 import { IncidentIoClient } from '../../src/http/client';
 import { LimiterRegistry } from '../../src/http/limiter';
 import { startServer, type LocalServer } from './local-server';
@@ -36,4 +37,15 @@ export function useHttpFixtures(): HttpFixtures {
     servers = [];
   });
   return fx;
+}
+
+/** The ConnectorError that `p` rejects with (failing the test if it resolves or throws anything else). */
+export async function failure(p: Promise<unknown>): Promise<ConnectorError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConnectorError);
+    return e as ConnectorError;
+  }
+  throw new Error('expected the request to fail');
 }

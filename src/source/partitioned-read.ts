@@ -53,9 +53,11 @@ export function splitRange(fromMs: number, toMs: number, n: number): TimePartiti
 const PROBES = 7;
 
 /**
- * The created_at of the oldest record matching `query` (roughly), or undefined if none: a search
- * over `created_at[lte]` with one-record pages that asks PROBES points at once each round, so years
- * take three rounds of round trips instead of a dozen one after another.
+ * A time just below the created_at of the oldest record matching `query`, for a stream the caller
+ * has seen records of: a search over `created_at[lte]` with one-record pages that
+ * asks PROBES points at once each round, so years take three rounds of round trips instead of a
+ * dozen one after another. (Should every record be newer than upperMs, by clock skew, it ends just
+ * below upperMs, still below every record.)
  */
 export async function findEarliest(
   def: StreamDefinition,
@@ -63,10 +65,8 @@ export async function findEarliest(
   query: Record<string, string | string[]>,
   lowerMs: number,
   upperMs: number,
-  signal?: AbortSignal,
-  /** The caller has seen a record already: skip asking whether there is any. */
-  nonEmpty = false
-): Promise<number | undefined> {
+  signal?: AbortSignal
+): Promise<number> {
   const field = def.timePartition!.filter;
   const any = async (toMs: number) => {
     const page = await paginate<Record<string, unknown>>(client, {
@@ -78,7 +78,6 @@ export async function findEarliest(
     }).next();
     return !page.done && page.value.records.length > 0;
   };
-  if (!nonEmpty && !(await any(upperMs))) return undefined;
   // Invariant: nothing at or before lo, something at or before hi. The answer only places the first
   // partition's lower edge, so a 128th of the range (at least a day) is precise enough.
   let lo = lowerMs;
@@ -139,10 +138,8 @@ async function planPartitions(
   // The range starts at the cursor's window when the cursor is on the partition field itself.
   const sinceMs = def.cursorFilter === field ? parseTimestamp(opts.since) : undefined;
   const lower = sinceMs ?? parseTimestamp(opts.config.start_date) ?? EARLIEST_POSSIBLE;
-  // The first page has records, so the search need not ask whether there are any. (Should they all
-  // be newer than startedMs, by clock skew, the search ends near startedMs, still below every record.)
-  const earliest = await findEarliest(def, client, query, lower, startedMs, opts.signal, true);
-  if (earliest === undefined) return open(startedMs, 1);
+  // The first page has records, so there is an earliest one to search for.
+  const earliest = await findEarliest(def, client, query, lower, startedMs, opts.signal);
   // No total here: estimate the pages from the first page's density over the whole range, so a
   // stream of a few pages is not cut into many near-empty partitions (each costs a request).
   const times = first.value.records

@@ -2,6 +2,7 @@
 // object with the URL and a key, so scripts can start it and read where it listens.
 import { startSimulator } from '../../simulator';
 import { parseTimeUs } from '../../simulator/query';
+import { STREAMS } from '../../source/streams';
 
 export interface SimulatorCommandOptions {
   port?: number;
@@ -35,9 +36,10 @@ export async function runSimulator(opts: SimulatorCommandOptions): Promise<numbe
   // Seed every resource now, before announcing the URL: the first client is then not the one that
   // waits (seconds, at benchmark sizes) while alerts and escalations are generated.
   const db = sim.resources();
-  // Likewise the created_at index that time-partitioned reads search (built on the first such query).
-  for (const name of ['alerts', 'escalations', 'workflow_runs'])
-    db.get(name)?.within('created_at', 0, 0, parseTimeUs);
+  // Likewise the created_at index that time-partitioned reads search (built on the first such query);
+  // incidents are generated, not a collection, and need none.
+  for (const stream of STREAMS)
+    if (stream.timePartition) db.get(stream.name)?.within(stream.timePartition.filter, 0, 0, parseTimeUs);
   process.stdout.write(`${JSON.stringify({ url: sim.url, api_key: sim.apiKey })}\n`);
   process.stderr.write(`incident.io simulator listening on ${sim.url} (Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => {

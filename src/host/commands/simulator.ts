@@ -26,8 +26,9 @@ export async function runSimulator(opts: SimulatorCommandOptions): Promise<numbe
       ...(opts.alerts !== undefined ? { alerts: opts.alerts } : {}),
       ...(opts.escalations !== undefined ? { escalations: opts.escalations } : {}),
     },
-    bucket:
-      opts.burst || opts.refill
+    bucket: opts.unlimited
+      ? false
+      : opts.burst || opts.refill
         ? { burst: opts.burst ?? 1200, refillPerSecond: opts.refill ?? 20 }
         : undefined,
     latencyMs: opts.latency,

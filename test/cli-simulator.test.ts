@@ -1,0 +1,72 @@
+// The `simulator` command's rate-limit flags: the benchmarks' "no rate limit" figures rely on
+// --unlimited really lifting the bucket, and the limited ones on --burst/--refill setting it.
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { CLI } from './helpers/cli';
+
+interface Running {
+  url: string;
+  apiKey: string;
+  stop: () => Promise<number | null>;
+}
+
+function startCommand(flags: string[]): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'simulator', '--port', '0', '--incidents', '5', ...flags], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      if (!out.includes('\n')) return;
+      const info = JSON.parse(out.split('\n')[0]) as { url: string; api_key: string };
+      resolve({
+        url: info.url,
+        apiKey: info.api_key,
+        stop: () =>
+          new Promise((done) => {
+            child.once('close', done);
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('error', reject);
+  });
+}
+
+function get(url: string, key: string): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { Authorization: `Bearer ${key}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('simulator command', () => {
+  test('--unlimited serves every request without rate-limit headers or 429s', async () => {
+    const sim = await startCommand(['--unlimited']);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () => get(`${sim.url}/v2/incidents?page_size=1`, sim.apiKey))
+      );
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      expect(answers.filter((a) => a.headers['x-ratelimit-remaining'] !== undefined)).toHaveLength(0);
+    } finally {
+      expect(await sim.stop()).toBe(0);
+    }
+  }, 30_000);
+
+  test('--burst and --refill set the key bucket: the request after the burst is refused', async () => {
+    const sim = await startCommand(['--burst', '3', '--refill', '1']);
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await get(`${sim.url}/v2/incidents`, sim.apiKey)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      expect(await sim.stop()).toBe(0);
+    }
+  }, 30_000);
+});

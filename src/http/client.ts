@@ -3,6 +3,7 @@
 // carries the Authorization header in its config and request (libraries.md §2.1).
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import axios, { AxiosInstance, AxiosResponse, isAxiosError } from 'axios';
 import type { ConnectorContext, Credential, Logger } from '../contract';
 import { baseUrlProblem } from '../credential';
@@ -17,6 +18,7 @@ import {
 import { sleep } from '../util/clock';
 import { KeyLimiter, processLimiterRegistry, type LimiterTicket } from './limiter';
 import { LatencyTracker } from './latency';
+import { readBody } from './body';
 import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
 import { describeForbidden } from './permissions';
 
@@ -110,9 +112,9 @@ export class IncidentIoClient {
       allowAbsoluteUrls: false,
       maxContentLength: this.opts.maxContentLength,
       maxBodyLength: this.opts.maxContentLength,
-      // We parse JSON ourselves so that an HTML page or a cut body is a clear error, not a string.
-      responseType: 'text',
-      transformResponse: [(d: unknown) => d],
+      // The body comes as a stream that readBody() collects (body.ts says why); we parse JSON
+      // ourselves so that an HTML page or a cut body is a clear error, not a string.
+      responseType: 'stream',
       validateStatus: () => true,
       httpAgent: isHttps ? undefined : this.agent,
       httpsAgent: isHttps ? this.agent : undefined,
@@ -193,7 +195,7 @@ export class IncidentIoClient {
     const qs = encodeQuery(req.query);
     const started = Date.now();
     try {
-      const response = await this.axios.request<string>({
+      const response = await this.axios.request<Readable>({
         method: req.method,
         url: qs ? `${req.path}?${qs}` : req.path,
         data: req.body === undefined ? undefined : JSON.stringify(req.body),
@@ -203,8 +205,12 @@ export class IncidentIoClient {
         },
         signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
       });
+      // Inside the deadline: an answer that trickles is cut by the same timer (axios destroys the
+      // stream on abort).
+      const length = Number(headerValue(response, 'content-length'));
+      const text = await readBody(response.data, Number.isFinite(length) ? length : undefined);
       this.latency.record(Date.now() - started);
-      return response;
+      return { ...response, data: text };
     } finally {
       clearTimeout(timer);
     }
@@ -310,8 +316,13 @@ export class IncidentIoClient {
     if (e instanceof ConnectorError) return e;
     if (signal?.aborted) return new CancelledError();
     const base = { method: req.method, path: req.path };
-    if (isAxiosError(e)) {
-      const code = e.code ?? 'UNKNOWN';
+    // A body cut short surfaces from the response stream as Node's own error ("aborted", ECONNRESET),
+    // not an AxiosError: the same transport failure, retried the same way.
+    // (Duck-typed: Node's errors may come from another realm than this module's Error.)
+    const nodeCode =
+      !isAxiosError(e) && typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+    if (isAxiosError(e) || typeof nodeCode === 'string') {
+      const code = (isAxiosError(e) ? e.code : (nodeCode as string)) ?? 'UNKNOWN';
       if (code === 'ERR_CANCELED') {
         return new TransportError(
           `no answer from incident.io for ${req.method} ${req.path} within the deadline`,
@@ -322,13 +333,13 @@ export class IncidentIoClient {
           }
         );
       }
-      if (code === 'ERR_BAD_REQUEST' && /maxBodyLength/.test(e.message)) {
+      if (code === 'ERR_BAD_REQUEST' && /maxBodyLength/.test((e as Error).message)) {
         return new TransportError(
           `the request body of ${req.method} ${req.path} is larger than the ${this.opts.maxContentLength} byte limit; nothing was sent`,
           { ...base, code: 'too_large', retryable: false }
         );
       }
-      if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(e.message)) {
+      if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((e as Error).message)) {
         const what =
           req.method === 'GET'
             ? 'ask for smaller pages (page_sizes in the source config) or raise maxContentLength'

@@ -6,6 +6,7 @@ import type { SourceMessage, StreamState, SyncMode } from '../../contract';
 import { CancelledError, ConfigError } from '../../errors';
 import { writeFileAtomic } from '../atomic-file';
 import { EXIT } from '../exit-codes';
+import { tuneHeapForStreaming } from '../heap';
 import { JsonLinesWriter } from '../output';
 import { Progress } from '../progress';
 import { readJsonFile, Session } from '../session';
@@ -74,6 +75,7 @@ class StreamFiles {
 }
 
 export async function runRead(session: Session, opts: ReadOptions): Promise<number> {
+  tuneHeapForStreaming();
   const streams = chosenStreams(session, opts);
   if (opts.outputDir && !opts.stateFile) opts.stateFile = path.join(opts.outputDir, 'state.json');
   const files = opts.outputDir ? new StreamFiles(opts.outputDir, session) : undefined;

@@ -9,6 +9,7 @@ import type { WriteResult } from '../../contract';
 import { CancelledError, type FieldProblem } from '../../errors';
 import { pointerSegment } from '../../validation';
 import { EXIT } from '../exit-codes';
+import { tuneHeapForStreaming } from '../heap';
 import { JsonLinesWriter } from '../output';
 import { readJsonFile, Session } from '../session';
 
@@ -113,6 +114,7 @@ function deadLetter(entry: { line: string; record?: unknown }, result: WriteResu
 }
 
 export async function runWrite(session: Session, opts: WriteCommandOptions): Promise<number> {
+  tuneHeapForStreaming();
   const credential = session.credential();
   const extra = opts.config
     ? (readJsonFile(opts.config, 'the destination config') as Record<string, unknown>)

@@ -1,7 +1,8 @@
-// ajv instances, compiled once per schema (ajv caches by object identity, libraries.md §3), and the
-// translation of ajv errors into field problems that never echo the value (verbose stays off).
-import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+// Validators of this package's schema files, compiled once each (ajv caches by object identity,
+// libraries.md §3) or ahead by the build, and the translation of ajv errors into field problems
+// that never echo the value (verbose stays off).
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FieldProblem } from './errors';
@@ -9,32 +10,52 @@ import type { FieldProblem } from './errors';
 /** Root of the package (schemas/, spec/ and the manifest live there), from src/ or dist/. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..');
 
-function newAjv(opts: { useDefaults: boolean; allErrors: boolean }): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: opts.allErrors, useDefaults: opts.useDefaults });
+/**
+ * The one ajv configuration: report everything, fill defaults. `source` keeps the generated code, for
+ * scripts/compile-validators.js.
+ */
+export function newConfigAjv(opts: { source?: boolean } = {}): Ajv2020 {
+  // Loaded here, not at the top: with validators compiled ahead, a run never needs ajv itself.
+  const { default: Ajv } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
+  const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+  const ajv = new Ajv({
+    strict: true,
+    allErrors: true,
+    useDefaults: true,
+    ...(opts.source ? { code: { source: true } } : {}),
+  });
   addFormats(ajv, { mode: 'fast' });
   // Our annotation for secret fields (next to the standard writeOnly).
   ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
   return ajv;
 }
 
-/** Config, credential and action input: report everything, fill defaults. */
-export const configAjv = newAjv({ useDefaults: true, allErrors: true });
-/** Records from the API: never mutate them. */
-export const recordAjv = newAjv({ useDefaults: false, allErrors: false });
-
+let ajv: Ajv2020 | undefined;
 const cache = new Map<string, ValidateFunction>();
+
+/** Where the build writes this package's validators, compiled ahead (dist/validators/<schema>.js). */
+export const PRECOMPILED_DIR = path.join(__dirname, 'validators');
 
 export function loadSchema(relPath: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, relPath), 'utf8')) as Record<string, unknown>;
 }
 
-/** Compiled validator of a schema file of this package, compiled once. */
-export function validatorFor(relPath: string, ajv: Ajv2020 = configAjv): ValidateFunction {
-  const id = `${ajv === configAjv ? 'c' : 'r'}:${relPath}`;
-  let v = cache.get(id);
+/**
+ * Compiled validator of a schema file of this package: the one the build compiled ahead when there is
+ * one (compiling at start-up cost the CLI about 150 ms before its first request), else compiled here,
+ * once.
+ */
+export function validatorFor(relPath: string): ValidateFunction {
+  let v = cache.get(relPath);
   if (!v) {
-    v = ajv.compile(loadSchema(relPath));
-    cache.set(id, v);
+    const ahead = path.join(PRECOMPILED_DIR, `${relPath}.js`);
+    if (fs.existsSync(ahead)) {
+      v = require(ahead) as ValidateFunction;
+    } else {
+      ajv ??= newConfigAjv();
+      v = ajv.compile(loadSchema(relPath));
+    }
+    cache.set(relPath, v);
   }
   return v;
 }

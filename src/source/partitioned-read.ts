@@ -49,15 +49,15 @@ export function splitRange(fromMs: number, toMs: number, n: number): TimePartiti
   }));
 }
 
-/** Probes per round of the search for the earliest record: sent at once, from the burst. */
-const PROBES = 7;
+/** Probes of the search for the earliest record: sent at once, from the burst. */
+const PROBES = 15;
 
 /**
- * A time just below the created_at of the oldest record matching `query`, for a stream the caller
- * has seen records of: a search over `created_at[lte]` with one-record pages that
- * asks PROBES points at once each round, so years take three rounds of round trips instead of a
- * dozen one after another. (Should every record be newer than upperMs, by clock skew, it ends just
- * below upperMs, still below every record.)
+ * A time just below the created_at of the oldest record matching `query`: one round of PROBES
+ * one-record pages over `created_at[lte]`, all at once, so the search costs one round trip (it
+ * places only the first partition's lower edge, and a sixteenth of the range is precise enough).
+ * With no record at or before any probe (an empty stream, or one newer than every probe) it is
+ * the last probe, still below every record.
  */
 export async function findEarliest(
   def: StreamDefinition,
@@ -78,21 +78,14 @@ export async function findEarliest(
     }).next();
     return !page.done && page.value.records.length > 0;
   };
-  // Invariant: nothing at or before lo, something at or before hi. The answer only places the first
-  // partition's lower edge, so a 128th of the range (at least a day) is precise enough.
-  let lo = lowerMs;
-  let hi = upperMs;
-  const precision = Math.max(86_400_000, (upperMs - lowerMs) / 128);
-  while (hi - lo > precision) {
-    const points = Array.from({ length: PROBES }, (_, i) =>
-      Math.floor(lo + ((hi - lo) * (i + 1)) / (PROBES + 1))
-    );
-    const found = await Promise.all(points.map(any));
-    const first = found.indexOf(true);
-    if (first >= 0) hi = points[first];
-    if (first !== 0) lo = points[(first < 0 ? PROBES : first) - 1];
-  }
-  return lo;
+  const points = Array.from({ length: PROBES }, (_, i) =>
+    Math.floor(lowerMs + ((upperMs - lowerMs) * (i + 1)) / (PROBES + 1))
+  );
+  const found = await Promise.all(points.map(any));
+  // Nothing at or before the answer: the probe below the first one that found a record.
+  const first = found.indexOf(true);
+  if (first < 0) return points[PROBES - 1];
+  return first === 0 ? lowerMs : points[first - 1];
 }
 
 /**
@@ -107,9 +100,17 @@ async function planPartitions(
   pageSize: number | undefined,
   startedMs: number,
   opts: ReadStreamOptions & { since?: string; partitions: number }
-): Promise<{ parts: TimePartition[]; wholeStream?: undefined } | { wholeStream: Record<string, unknown>[] }> {
+): Promise<
+  | { parts: TimePartition[]; pageBytes?: number; wholeStream?: undefined }
+  | { wholeStream: Record<string, unknown>[] }
+> {
   const field = def.timePartition!.filter;
-  const open = (fromMs: number, n: number) => ({ parts: splitRange(fromMs, startedMs, n) });
+  // pageBytes: the size of a full page, as far as planning saw one, so that the first partitions
+  // start with as many pages in flight as that size allows.
+  const open = (fromMs: number, n: number, pageBytes?: number) => ({
+    parts: splitRange(fromMs, startedMs, n),
+    pageBytes,
+  });
   if (def.timePartition!.oldestFirst) {
     const first = await paginate<Record<string, unknown>>(client, {
       path: def.path,
@@ -123,7 +124,10 @@ async function planPartitions(
     if (earliest === undefined) return open(startedMs, 1);
     const pages = Math.ceil((first.done ? 0 : (first.value.total ?? Infinity)) / (pageSize ?? 25));
     // Two pages or more per partition: each partition ends on a partial (or empty) page.
-    return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))));
+    // A one-record page, scaled: an overestimate by the envelope, so on the safe side.
+    const oneRecord = first.done ? undefined : first.value.bodyLength;
+    const pageBytes = oneRecord === undefined ? undefined : oneRecord * (pageSize ?? 25);
+    return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))), pageBytes);
   }
   const firstIter = paginate<Record<string, unknown>>(client, {
     path: def.path,
@@ -132,14 +136,17 @@ async function planPartitions(
     pageSize,
     signal: opts.signal,
   });
-  const first = await firstIter.next();
-  await firstIter.return(undefined);
-  if (first.done || !first.value.next) return { wholeStream: first.done ? [] : first.value.records };
   // The range starts at the cursor's window when the cursor is on the partition field itself.
   const sinceMs = def.cursorFilter === field ? parseTimestamp(opts.since) : undefined;
   const lower = sinceMs ?? parseTimestamp(opts.config.start_date) ?? EARLIEST_POSSIBLE;
-  // The first page has records, so there is an earliest one to search for.
-  const earliest = await findEarliest(def, client, query, lower, startedMs, opts.signal);
+  // The search goes out with the first page rather than after it: planning is then one round trip
+  // while the bucket sits full, at the price of PROBES requests wasted on a stream of one page.
+  const search = findEarliest(def, client, query, lower, startedMs, opts.signal);
+  search.catch(() => undefined); // awaited below, or abandoned with a small stream
+  const first = await firstIter.next();
+  await firstIter.return(undefined);
+  if (first.done || !first.value.next) return { wholeStream: first.done ? [] : first.value.records };
+  const earliest = await search;
   // No total here: estimate the pages from the first page's density over the whole range, so a
   // stream of a few pages is not cut into many near-empty partitions (each costs a request).
   const times = first.value.records
@@ -151,7 +158,7 @@ async function planPartitions(
     span > 0
       ? Math.ceil((((startedMs - earliest) / span) * perPage) / (pageSize ?? perPage))
       : opts.partitions;
-  return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))));
+  return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))), first.value.bodyLength);
 }
 
 export async function* readPartitioned(
@@ -168,6 +175,7 @@ export async function* readPartitioned(
   const pageSize = clampPageSize(def, opts.config.page_sizes?.[def.name]);
 
   let scan: PartitionedScan;
+  let plannedPageBytes: number | undefined;
   if (prior.scan?.parts) {
     scan = prior.scan;
   } else {
@@ -193,6 +201,7 @@ export async function* readPartitioned(
       ...(sinceForCursor ? { since: sinceForCursor } : {}),
       parts: plan.parts,
     };
+    plannedPageBytes = plan.pageBytes;
   }
 
   type PageOutcome = {
@@ -238,9 +247,9 @@ export async function* readPartitioned(
   const queue = scan.parts.filter((p) => !p.done);
   // Pages of big records (a page of incidents is over a megabyte) are also bounded by size, so that a
   // read's memory and its bursts of parsing stay small while other streams keep the budget busy.
-  let pageBytes: number | undefined;
+  let pageBytes: number | undefined = plannedPageBytes;
   const fill = () => {
-    // Two pages until the first answer tells their size.
+    // Two pages until an answer (or planning) tells their size.
     const bySize = pageBytes ? Math.max(1, Math.floor(IN_FLIGHT_BYTES / pageBytes)) : 2;
     const target = Math.min(workers(), bySize);
     while (inFlight.size < target && queue.length > 0) inFlight.add(pull(queue.shift()!));

@@ -54,6 +54,14 @@ describe('readBody', () => {
     expect(await read(Buffer.from(ascii), 100, new BodyBufferPool(), 10 * ascii.length)).toBe(ascii);
   });
 
+  test('a stream closed without an end or an error rejects as a reset, not never', async () => {
+    const stream = new PassThrough();
+    const text = readBody(stream);
+    stream.write(Buffer.from('{"incidents": ['));
+    stream.destroy();
+    await expect(text).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
   test('a stream error rejects with that error', async () => {
     const stream = new PassThrough();
     const text = readBody(stream);

@@ -84,19 +84,30 @@ export function readBody(
       }
       append(chunk);
     });
+    let settled = false;
+    const release = () => {
+      settled = true;
+      if (buf) pool.give(buf);
+      buf = undefined;
+    };
     stream.once('end', () => {
       const bytes = first ?? (buf ? buf.subarray(0, length) : Buffer.alloc(0));
       try {
         resolve(decode(bytes));
       } finally {
-        if (buf) pool.give(buf);
-        buf = undefined;
+        release();
       }
     });
     stream.once('error', (e) => {
-      if (buf) pool.give(buf);
-      buf = undefined;
+      release();
       reject(e);
+    });
+    // Closed with neither: nothing would ever settle this (axios stops listening for the deadline
+    // once the stream is closed), so it is a reset like any other cut body.
+    stream.once('close', () => {
+      if (settled) return;
+      release();
+      reject(Object.assign(new Error('the response closed before its body ended'), { code: 'ECONNRESET' }));
     });
   });
 }

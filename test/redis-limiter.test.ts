@@ -23,6 +23,13 @@ import { RedisServer, freePort, startRedisServer } from './helpers/redis-server'
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/host/cli.js');
 const BUCKET = { burst: 15, refillPerSecond: 60 };
+/**
+ * Limiters against the in-process simulator take 90% of its bucket: the simulator shares the test's
+ * event loop, so a stall (parallel workers on 2 CPUs) makes requests the shared bucket spaced out
+ * arrive together, and at 100% that could show as a 429. Two buckets instead of one shared in Redis
+ * would still send about twice the simulator's rate.
+ */
+const SHARE = 0.9;
 
 let redis: RedisServer;
 let admin: Redis;
@@ -91,7 +98,7 @@ const records = (prefix: string, n: number) =>
 /** A source and a destination on the simulator's key, each through its own registry ("process"). */
 function worker(sim: Simulator, limiters: LimiterRegistry, redisExtra = {}) {
   const credential = plugin.validateCredential({ api_key: sim.apiKey, base_url: sim.url });
-  const ctx = { limiters, rateLimit: { ...BUCKET, share: 1, redis: redisOpts(redisExtra) } };
+  const ctx = { limiters, rateLimit: { ...BUCKET, share: SHARE, redis: redisOpts(redisExtra) } };
   return {
     source: plugin.createSource(credential, { page_sizes: { incidents: 10 } }, ctx),
     destination: plugin.createDestination(credential, { action: 'create_incident', concurrency: 8 }, ctx),
@@ -190,7 +197,7 @@ describe('several limiters on one key share one bucket in Redis', () => {
       INCIDENT_IO_BASE_URL: sim.url,
       INCIDENT_IO_CONNECTOR_RATE_BURST: String(BUCKET.burst),
       INCIDENT_IO_CONNECTOR_RATE_REFILL: String(BUCKET.refillPerSecond),
-      INCIDENT_IO_CONNECTOR_RATE_SHARE: '1',
+      INCIDENT_IO_CONNECTOR_RATE_SHARE: String(SHARE),
       INCIDENT_IO_CONNECTOR_REDIS_URL: redis.url,
     };
     const run = (args: string[], input?: string) =>

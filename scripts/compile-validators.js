@@ -8,21 +8,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const { newConfigAjv, loadSchema, PRECOMPILED_DIR } = require(path.join(ROOT, 'dist', 'validation.js'));
+const { newConfigAjv, loadSchema, precompiledSchemas, PRECOMPILED_DIR } = require(
+  path.join(ROOT, 'dist', 'validation.js')
+);
 const standaloneCode = require('ajv/dist/standalone').default;
-
-function schemaFiles() {
-  const list = (dir) =>
-    fs
-      .readdirSync(path.join(ROOT, dir))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => `${dir}/${f}`);
-  return [...list('schemas'), ...list('schemas/actions')];
-}
 
 fs.rmSync(PRECOMPILED_DIR, { recursive: true, force: true });
 const ajv = newConfigAjv({ source: true });
-for (const rel of schemaFiles()) {
+for (const rel of precompiledSchemas()) {
   const validate = ajv.compile(loadSchema(rel));
   const file = path.join(PRECOMPILED_DIR, `${rel}.js`);
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -36,6 +36,16 @@ const cache = new Map<string, ValidateFunction>();
 /** Where the build writes this package's validators, compiled ahead (dist/validators/<schema>.js). */
 export const PRECOMPILED_DIR = path.join(__dirname, 'validators');
 
+/** The schema files whose validators the build compiles ahead: schemas/*.json and schemas/actions/*.json. */
+export function precompiledSchemas(): string[] {
+  return ['schemas', 'schemas/actions'].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(PACKAGE_ROOT, dir))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => `${dir}/${f}`)
+  );
+}
+
 export function loadSchema(relPath: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, relPath), 'utf8')) as Record<string, unknown>;
 }

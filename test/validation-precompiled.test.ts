@@ -5,15 +5,10 @@ import fc from 'fast-check';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv/dist/2020';
-import { loadSchema, newConfigAjv, PACKAGE_ROOT } from '../src/validation';
+import { loadSchema, newConfigAjv, PACKAGE_ROOT, precompiledSchemas } from '../src/validation';
 
 const DIST = path.join(PACKAGE_ROOT, 'dist', 'validators');
-const SCHEMAS = ['schemas', 'schemas/actions'].flatMap((dir) =>
-  fs
-    .readdirSync(path.join(PACKAGE_ROOT, dir))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => `${dir}/${f}`)
-);
+const SCHEMAS = precompiledSchemas();
 
 function judge(validate: ValidateFunction, value: unknown) {
   const data: unknown = value === undefined ? value : structuredClone(value);

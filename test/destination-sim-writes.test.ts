@@ -9,7 +9,8 @@ import { expectSpecValid } from './helpers/spec-responses';
 
 let sim: Simulator;
 beforeAll(async () => {
-  sim = await startWriteSimulator({ seed: 31 });
+  // A PUT with status "deleted" is sent on purpose: the spec says to use DELETE instead.
+  sim = await startWriteSimulator({ seed: 31, expectLiveRuleViolations: ['follow_up_status_deleted'] });
 });
 afterAll(async () => {
   await sim.close();

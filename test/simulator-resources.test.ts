@@ -209,13 +209,15 @@ describe('simulator resources: every list and show route against the spec', () =
     expect(s.stats().invalidRequests).toEqual([]);
   });
 
-  test('show routes: catalog type, alert source, follow-up, alert; 404 for unknown ids', async () => {
+  test('show routes: catalog type, alert source, follow-up, alert, user (inactive too); 404 for unknown ids', async () => {
     const db = s.resources();
+    const inactive = db.users.find((u) => !u.is_active)!;
     const shows: Array<[string, string]> = [
       [`/v3/catalog_types/${db.catalog_types.all()[0].id}`, 'GET /v3/catalog_types/{id}'],
       [`/v2/alert_sources/${db.alert_sources.all()[0].id}`, 'GET /v2/alert_sources/{id}'],
       [`/v2/follow_ups/${db.follow_ups.all()[0].id}`, 'GET /v2/follow_ups/{id}'],
       [`/v2/alerts/${db.alerts.all()[0].id}`, 'GET /v2/alerts/{id}'],
+      [`/v2/users/${inactive.id}`, 'GET /v2/users/{id}'],
     ];
     for (const [p, route] of shows) {
       const r = await get(s, p);
@@ -309,7 +311,11 @@ describe('simulator resources: the API defaults, required parameters and deleted
   });
 
   test('required parameters and page-size maxima answer 422 and are recorded', async () => {
-    const local = await sim({ incidents: 10 });
+    // The last two are rules the live API applies (spec descriptions), sent here on purpose.
+    const local = await sim({
+      incidents: 10,
+      expectLiveRuleViolations: ['alert_notes_one_parent', 'attachments_list_scope'],
+    });
     const typeId = local.resources().catalog_types.all()[0].id;
     const bad: Array<[string, number]> = [
       ['/v2/alerts', 422], // page_size required
@@ -329,8 +335,12 @@ describe('simulator resources: the API defaults, required parameters and deleted
       ['/v1/incident_attachments', 422], // incident_id, or resource_type + external_id
     ];
     for (const [p, status] of bad) expect([p, (await get(local, p)).status]).toEqual([p, status]);
-    // Spec violations are recorded; the two rules stated only in prose are not spec violations.
+    // Spec violations are recorded; the two rules stated only in prose are live-rule violations.
     expect(local.stats().invalidRequests).toHaveLength(bad.length - 2);
+    expect(local.stats().liveRuleViolations.map((v) => [v.route, v.rule])).toEqual([
+      ['GET /v1/alert_notes', 'alert_notes_one_parent'],
+      ['GET /v1/incident_attachments', 'attachments_list_scope'],
+    ]);
   });
 
   test('filters: alerts and escalations by time, status and source; a foreign cursor is a 404', async () => {

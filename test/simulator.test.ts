@@ -3,35 +3,9 @@
 // documented in API-NOTES.
 import http from 'http';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
+import { latencyFn } from '../src/simulator/server';
+import { call, post } from './helpers/sim-http';
 import { expectSpecValid } from './helpers/spec-responses';
-
-interface Res {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-async function call(
-  sim: Simulator,
-  pathAndQuery: string,
-  init: RequestInit & { key?: string | null } = {}
-): Promise<Res> {
-  const { key = sim.apiKey, ...rest } = init;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (key !== null) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(sim.url + pathAndQuery, { ...rest, headers });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // left as text: some faults send non-JSON on purpose
-  }
-  return { status: res.status, headers: res.headers, body };
-}
-
-const post = (sim: Simulator, p: string, body: unknown, key?: string | null): Promise<Res> =>
-  call(sim, p, { method: 'POST', body: JSON.stringify(body), key });
 
 const ALL = [
   ...['triage', 'live', 'learning', 'paused', 'closed', 'declined', 'canceled', 'merged'].map(
@@ -173,23 +147,21 @@ describe('simulator: contract and data', () => {
     const types = (await call(s, '/v1/incident_types')).body.incident_types;
     await check(`incident_type[one_of]=${types[1].id}&${ALL}`, (i) => i.incident_type.id === types[1].id);
 
-    // Windows: a date, RFC 3339 with and without a fraction, and a date_range.
-    const lo = all[400].created_at;
-    const hi = all[900].created_at;
-    await check(
-      `created_at[gte]=${lo}&created_at[lte]=${hi}&${ALL}`,
-      (i) => i.created_at >= lo && i.created_at <= hi
-    );
+    // Windows match by whole UTC days on incidents: a date_range of dates takes both days whole, gte
+    // starts at its day's midnight and lte runs to its day's end, whatever time they name.
     await check(`created_at[date_range]=2024-01-01~2025-01-01&${ALL}`, (i) => {
       const t = Date.parse(i.created_at);
-      return t >= Date.parse('2024-01-01T00:00:00Z') && t <= Date.parse('2025-01-01T00:00:00Z');
+      return t >= Date.parse('2024-01-01T00:00:00Z') && t < Date.parse('2025-01-02T00:00:00Z');
     });
     await check(
-      `created_at[lte]=2024-03-01&${ALL}`,
-      (i) => Date.parse(i.created_at) <= Date.parse('2024-03-01')
+      `created_at[lte]=2024-03-01T06:00:00Z&${ALL}`,
+      (i) => Date.parse(i.created_at) < Date.parse('2024-03-02')
     );
     const u = '2025-06-01T12:00:00.5Z';
-    await check(`updated_at[gte]=${u}&${ALL}`, (i) => Date.parse(i.updated_at) >= Date.parse(u));
+    await check(
+      `updated_at[gte]=${u}&${ALL}`,
+      (i) => Date.parse(i.updated_at) >= Date.parse('2025-06-01T00:00:00Z')
+    );
   });
 
   test('newest first is the default order and filter_mode=any ORs filters', async () => {
@@ -210,16 +182,19 @@ describe('simulator: contract and data', () => {
     expect(missing.body).toMatchObject({ type: 'not_found', status: 404, errors: [{ code: 'not_found' }] });
   });
 
-  test('foreign cursor → 404; page_size 251 → 422; unknown parameter → 422 and recorded', async () => {
+  test('foreign cursor → 404; page_size 501 → 422, 251..500 served as 250; unknown parameter → 422 and recorded', async () => {
     s.resetStats();
     const foreign = await call(s, '/v2/incidents?after=01FDAG4SAP5TYPT98WGR2N7W91');
     expect(foreign.status).toBe(404);
     expect(foreign.body.type).toBe('not_found');
-    const max = await call(s, '/v2/incidents?page_size=250');
-    expect(max.status).toBe(200);
-    const big = await call(s, '/v2/incidents?page_size=251');
+    // The spec allows 500; the live API serves 250 and says so.
+    const capped = await call(s, `/v2/incidents?page_size=500&${ALL}`);
+    expect(capped.status).toBe(200);
+    expect(capped.body.incidents).toHaveLength(250);
+    expect(capped.body.pagination_meta.page_size).toBe(250);
+    const big = await call(s, '/v2/incidents?page_size=501');
     expect(big.status).toBe(422);
-    expect(big.body.errors[0]).toMatchObject({ code: 'invalid_value', source: { field: 'page_size' } });
+    expect(big.body.errors[0]).toMatchObject({ source: { field: 'page_size' } });
     const unknown = await call(s, '/v2/incidents?updated_since=2024-01-01');
     expect(unknown.status).toBe(422);
     expect(unknown.body).toMatchObject({
@@ -235,8 +210,12 @@ describe('simulator: contract and data', () => {
     const badCategory = await call(s, '/v2/incidents?status_category[one_of]=active');
     expect(badCategory.status).toBe(422);
     const st = s.stats();
-    expect(st.invalidRequests.map((r) => r.route)).toEqual(['GET /v2/incidents', 'GET /v2/incidents']);
-    expect(st.invalidRequests[0].errors[0]).toContain('updated_since');
+    expect(st.invalidRequests.map((r) => r.route)).toEqual([
+      'GET /v2/incidents',
+      'GET /v2/incidents',
+      'GET /v2/incidents',
+    ]);
+    expect(st.invalidRequests[1].errors[0]).toContain('updated_since');
     expect(st.byStatus).toMatchObject({ '200': 1, '404': 1, '422': 5 });
     expect(st.byRoute['GET /v2/incidents']).toBe(7);
   });
@@ -272,15 +251,16 @@ describe('simulator: contract and data', () => {
     // Seeded data ends at 2026-06-01; whatever the clock says, touched incidents sort after it.
     const ids = s.touchIncidents(5);
     expect(new Set(ids).size).toBe(5);
-    const changed = await listAll(s, `updated_at[gte]=2026-06-01T00:00:00.000001Z&${ALL}`);
+    // By whole days: the day after the seeded data holds only the touched ones.
+    const changed = await listAll(s, `updated_at[gte]=2026-06-02&${ALL}`);
     expect(changed.map((i) => i.id).sort()).toEqual([...ids].sort());
     // Upper bounds and windows now exclude the touched ones, in AND and in OR mode.
     const untouched = all.filter((i) => !ids.includes(i.id));
     const lte = await listAll(s, `updated_at[lte]=2026-06-01&${ALL}&sort_by=created_at_oldest_first`);
     expect(lte.map((i) => i.id)).toEqual(untouched.map((i) => i.id));
-    const [a, b] = ['2025-01-01T00:00:00Z', '2025-06-01T00:00:00.25Z'];
+    const [a, b] = ['2025-01-01', '2025-06-01'];
     const inWindow = untouched.filter(
-      (i) => i.updated_at >= a && i.updated_at <= b.replace('.25', '.250000')
+      (i) => Date.parse(i.updated_at) >= Date.parse(a) && Date.parse(i.updated_at) < Date.parse('2025-06-02')
     );
     const win = await listAll(s, `updated_at[date_range]=${a}~${b}&${ALL}&sort_by=created_at_oldest_first`);
     expect(win.map((i) => i.id)).toEqual(inWindow.map((i) => i.id));
@@ -347,6 +327,7 @@ describe('simulator: create', () => {
     const res = await post(s, '/v2/incidents', {
       idempotency_key: 'full-1',
       visibility: 'private',
+      severity_id: sample.severity.id,
       mode: 'retrospective',
       name: 'Backfilled outage',
       custom_field_entries: [
@@ -374,6 +355,7 @@ describe('simulator: create', () => {
     const badOption = await post(s, '/v2/incidents', {
       idempotency_key: 'full-2',
       visibility: 'public',
+      severity_id: sample.severity.id,
       custom_field_entries: [{ custom_field_id: team.id, values: [{ value_option_id: 'nope' }] }],
     });
     expect(badOption.body.errors[0].source.field).toBe('custom_field_entries.0.values.0.value_option_id');
@@ -633,6 +615,15 @@ describe('simulator: faults', () => {
     expect(Object.keys(stats.body.byRoute).some((r) => r.includes('_sim'))).toBe(false);
   });
 
+  test('latency with jitter: each request draws its own, within latency × (1 ± jitter)', () => {
+    const draw = latencyFn(100, 0.2, 7);
+    const values = Array.from({ length: 200 }, draw);
+    for (const v of values) expect(v >= 80 && v <= 120).toBe(true);
+    expect(new Set(values.map((v) => Math.round(v))).size).toBeGreaterThan(20);
+    expect(Array.from({ length: 3 }, latencyFn(100, undefined, 7))).toEqual([100, 100, 100]);
+    expect(() => latencyFn(100, 1.5, 7)).toThrow(RangeError);
+  });
+
   test('latency is added before answering', async () => {
     const slow = await sim({ incidents: 1, latencyMs: { min: 80, max: 100 } });
     const t0 = Date.now();
@@ -675,7 +666,7 @@ describe('simulator: scale', () => {
     const s = await sim({ incidents: 100_000 });
     s.touchIncidents(10);
     const t0 = performance.now();
-    const r = await call(s, `/v2/incidents?page_size=250&${ALL}&updated_at[gte]=2026-06-01T00:00:00.000001Z`);
+    const r = await call(s, `/v2/incidents?page_size=250&${ALL}&updated_at[gte]=2026-06-02`);
     expect(performance.now() - t0).toBeLessThan(1500);
     expect(r.body.incidents).toHaveLength(10);
     expect(r.body.pagination_meta).toEqual({ page_size: 250, total_record_count: 10 });

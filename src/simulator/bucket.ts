@@ -26,10 +26,34 @@ export interface TakeResult {
   limit: number;
 }
 
-/** Documented endpoint limits (SPEC descriptions): escalation create is 60 per minute. */
+/** incident.io's bucket per key (spec info, "Rate limits"): 1,200 requests a minute. */
+export const KEY_BUCKET: BucketOptions = { burst: 1200, refillPerSecond: 20 };
+
+/**
+ * Route limits on top of the key's, at incident.io's own key bucket: escalation create is 60 a minute
+ * (spec description); GET /v2/incidents is 60 a minute, with its own X-RateLimit-Limit
+ * `60, 1200;window=60, 60;window=60` (README "What the simulator models").
+ */
 export const DOCUMENTED_ENDPOINT_LIMITS: Record<string, BucketOptions> = {
   'POST /v2/escalations': { burst: 60, refillPerSecond: 1 },
+  'GET /v2/incidents': { burst: 60, refillPerSecond: 1 },
 };
+
+/**
+ * The documented route limits for a key bucket scaled from incident.io's: each route keeps its share
+ * of the key's burst and refill, so a simulator whose key is faster (tests) is faster on every route.
+ */
+export function endpointLimitsFor(key: BucketOptions): Record<string, BucketOptions> {
+  return Object.fromEntries(
+    Object.entries(DOCUMENTED_ENDPOINT_LIMITS).map(([route, o]) => [
+      route,
+      {
+        burst: Math.max(1, Math.round((o.burst * key.burst) / KEY_BUCKET.burst)),
+        refillPerSecond: (o.refillPerSecond * key.refillPerSecond) / KEY_BUCKET.refillPerSecond,
+      },
+    ])
+  );
+}
 
 interface Bucket {
   opts: BucketOptions;

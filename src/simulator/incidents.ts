@@ -249,6 +249,8 @@ export class IncidentStore {
   /** Seeded incidents changed by an edit: their whole record, materialised. */
   private readonly edited = new Map<number, IncidentRecord>();
   private readonly byIdempotencyKey = new Map<string, number>();
+  /** Seeded incidents moved to an exact created_at (placeAt), by index. */
+  private readonly placed = new Map<number, number>();
   private lastNowUs = SEED_END_US;
 
   constructor(
@@ -294,6 +296,11 @@ export class IncidentStore {
   }
 
   createdUs(i: number): number {
+    return this.placed.get(i) ?? this.bornUs(i);
+  }
+
+  /** created_at as generated (ids keep it when an incident is placed elsewhere). */
+  private bornUs(i: number): number {
     if (i >= this.seeded) return this.created[i - this.seeded].createdUs;
     const h = mix(this.seed, i, SALT.created);
     const t = this.startUs + Math.floor((i + 0.5 * (h / 2 ** 32)) * this.spacingUs);
@@ -316,7 +323,23 @@ export class IncidentStore {
   }
 
   id(i: number): string {
-    return makeId(Math.floor(this.createdUs(i) / 1000), this.tag, i);
+    return makeId(Math.floor(this.bornUs(i) / 1000), this.tag, i);
+  }
+
+  /**
+   * Gives incidents created_at exactly at each of `timesUs` (records on a time partition's edge, for
+   * tests): the seeded incident just before the time moves up to it, or the one just after moves down
+   * when that one was placed already, so created_at still increases with the index and ids stay.
+   * Returns the ids of the placed incidents.
+   */
+  placeAt(timesUs: number[]): string[] {
+    return timesUs.map((t) => {
+      const p = this.lowerBound(t, true);
+      const i = [p - 1, p].find((k) => k >= 0 && k < this.seeded && !this.placed.has(k));
+      if (i === undefined) throw new RangeError(`no seeded incident can be placed at ${formatTimeUs(t)}`);
+      this.placed.set(i, t);
+      return this.id(i);
+    });
   }
 
   /** The index of an incident id of this data set, else undefined (e.g. another seed's id). */

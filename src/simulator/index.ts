@@ -1,6 +1,7 @@
-// The local incident.io API simulator (DESIGN.md §5). Plugin code never imports it; tests, the CLI and
-// the benchmarks start it. See server.ts for the request pipeline, incidents.ts for the incidents and
-// resources/ for every other resource (resources/collection.ts explains how to add a write route).
+// The local incident.io API simulator (README "What the simulator models"). Plugin code never imports
+// it; tests, the CLI and the benchmarks start it. See server.ts for the request pipeline, incidents.ts
+// for the incidents and resources/ for every other resource (resources/collection.ts explains how to
+// add a write route).
 import { SimulatorServer, type SimStats, type SimulatorOptions } from './server';
 import type { FaultSpec } from './faults';
 import type { SimKey } from './keys';
@@ -10,6 +11,7 @@ export type { BucketOptions } from './bucket';
 export type { FaultKind, FaultSpec } from './faults';
 export type { SimKey } from './keys';
 export type { SimStats, SimulatorOptions } from './server';
+export type { LiveRuleId, LiveRuleViolation } from './live-rules';
 export type { Collection, PageResult, Rec } from './resources/collection';
 export type { ExpectedCountOptions, ResourceName, SimCounts, SimDb, SimSize } from './resources/db';
 export { RESOURCE_NAMES, SIZES } from './resources/db';
@@ -35,6 +37,12 @@ export interface Simulator {
   expectedCount(stream: ResourceName, opts?: ExpectedCountOptions): number;
   /** Sets updated_at to now on `count` records of a resource spread over it; returns their ids. */
   touch(resource: ResourceName, count: number): string[];
+  /**
+   * Moves records of a resource (incidents, alerts, escalations, workflow runs, ...) so that some were
+   * created exactly at each of `times` (e.g. 00:00:00.000 and 23:59:59.999 on partition edges); their
+   * ids.
+   */
+  placeAt(resource: ResourceName, times: string[]): string[];
   /** Incidents the list returns but whose child endpoints answer 404. */
   deletedIncidentIds(): string[];
   close(): Promise<void>;
@@ -58,6 +66,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     resources: () => sim.db,
     expectedCount: (stream, o) => sim.db.expectedCount(stream, o),
     touch: (resource, count) => sim.db.touch(resource, count),
+    placeAt: (resource, times) => sim.db.placeAt(resource, times),
     deletedIncidentIds: () => [...sim.db.deletedIncidents],
     close: () => sim.close(),
   };

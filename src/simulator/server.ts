@@ -2,11 +2,12 @@
 // handler → delivery), plus the unauthenticated loopback admin routes under /_sim/.
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import { DOCUMENTED_ENDPOINT_LIMITS, TokenBuckets, type BucketOptions, type TakeResult } from './bucket';
+import { endpointLimitsFor, KEY_BUCKET, TokenBuckets, type BucketOptions, type TakeResult } from './bucket';
 import { errorBody, invalidAuth, missingAuth, SimHttpError } from './errors';
 import { FaultBook, type FaultSpec } from './faults';
 import { hashString, mix, mulberry32 } from './ids';
 import { IncidentStore } from './incidents';
+import { LiveRuleError, reportUnexpected, type LiveRuleId, type LiveRuleViolation } from './live-rules';
 import { SimDb, type SimCounts, type SimSize } from './resources/db';
 import { DEFAULT_ROLES, KeyRing, defaultApiKey, type SimKey } from './keys';
 import { parseQuery } from './query';
@@ -25,15 +26,28 @@ export interface SimulatorOptions {
    */
   size?: SimSize;
   counts?: Partial<SimCounts>;
+  /** The key's bucket (default incident.io's 1,200/min); the documented route limits scale with it. */
   bucket?: BucketOptions | false;
-  /** Tighter buckets per key on some routes (template, e.g. "GET /v2/alerts"); POST /v2/escalations has 60/min. */
+  /**
+   * Tighter buckets per key on some routes (template, e.g. "GET /v2/alerts"), over the documented ones
+   * (GET /v2/incidents and POST /v2/escalations: 60/min at the default key bucket).
+   */
   endpointLimits?: Record<string, BucketOptions>;
   /** A limit shared by every key of the organisation. */
   orgBucket?: BucketOptions;
+  /** Added before every answer: fixed, or drawn uniformly from [min, max] (seeded). */
   latencyMs?: number | { min: number; max: number };
+  /** With a fixed latencyMs: each request's is drawn from latencyMs × (1 ± jitter), e.g. 0.2. */
+  jitter?: number;
   keys?: SimKey[];
   retryAfterFormat?: 'seconds' | 'http-date';
   validateRequests?: boolean;
+  /**
+   * Requests the live API refuses that this simulator's test sends on purpose (rule ids, or true for
+   * every rule): still answered 422 and counted in stats, but not reported as unexpected (the test
+   * suite fails a test file whose simulators saw an undeclared one).
+   */
+  expectLiveRuleViolations?: boolean | LiveRuleId[];
 }
 
 export interface SimStats {
@@ -41,6 +55,8 @@ export interface SimStats {
   byStatus: Record<string, number>;
   byRoute: Record<string, number>;
   invalidRequests: Array<{ route: string; errors: string[] }>;
+  /** Requests the evidence says the live API refuses (live-rules.ts), apart from spec errors. */
+  liveRuleViolations: LiveRuleViolation[];
   /** Records created by write routes, by kind (idempotent replays are not counted). */
   created: { incidents: number; [kind: string]: number };
 }
@@ -63,6 +79,7 @@ const emptyStats = (): SimStats => ({
   byStatus: {},
   byRoute: {},
   invalidRequests: [],
+  liveRuleViolations: [],
   created: { incidents: 0 },
 });
 
@@ -89,6 +106,7 @@ export class SimulatorServer {
   private readonly latency: () => number;
   private readonly retryAfterFormat: 'seconds' | 'http-date';
   private readonly validateRequests: boolean;
+  private readonly expectedViolations: boolean | LiveRuleId[];
   private readonly server: http.Server;
   private counters: SimStats = emptyStats();
   private closing?: Promise<void>;
@@ -97,16 +115,19 @@ export class SimulatorServer {
     const seed = opts.seed ?? 1;
     this.store = new IncidentStore(seed, opts.incidents ?? 1500);
     this.dbArgs = [seed, opts.size ?? 'default', opts.counts ?? {}];
-    const keyBucket = opts.bucket ?? { burst: 1200, refillPerSecond: 20 };
+    const keyBucket = opts.bucket ?? KEY_BUCKET;
     this.buckets = new TokenBuckets({
       key: keyBucket,
       // The documented endpoint limits apply whenever the API is rate limited at all.
-      endpoints: keyBucket ? { ...DOCUMENTED_ENDPOINT_LIMITS, ...opts.endpointLimits } : opts.endpointLimits,
+      endpoints: keyBucket
+        ? { ...endpointLimitsFor(keyBucket), ...opts.endpointLimits }
+        : opts.endpointLimits,
       org: opts.orgBucket,
     });
-    this.latency = latencyFn(opts.latencyMs, seed);
+    this.latency = latencyFn(opts.latencyMs, opts.jitter, seed);
     this.retryAfterFormat = opts.retryAfterFormat ?? 'seconds';
     this.validateRequests = opts.validateRequests ?? true;
+    this.expectedViolations = opts.expectLiveRuleViolations ?? false;
     this.keys = new KeyRing(this.spec);
     this.apiKey = defaultApiKey(seed);
     this.keys.add({ key: this.apiKey, name: 'Simulator default key', roles: DEFAULT_ROLES });
@@ -169,6 +190,7 @@ export class SimulatorServer {
       await this.sleep(this.latency());
       out = this.pipeline(req, url, raw, ex);
     } catch (e) {
+      if (e instanceof LiveRuleError) this.violation({ route: ex.route, rule: e.rule, detail: e.message });
       const err =
         e instanceof SimHttpError
           ? e
@@ -255,17 +277,6 @@ export class SimulatorServer {
       if (this.validateRequests) throw SimHttpError.validation(errors);
     }
     const q = query as Record<string, unknown>;
-    if (endpoint.maxPageSize !== undefined && typeof q.page_size === 'number') {
-      if (q.page_size < 1 || q.page_size > endpoint.maxPageSize) {
-        throw SimHttpError.one(
-          422,
-          'validation_error',
-          'invalid_value',
-          `page_size must be between 1 and ${endpoint.maxPageSize}`,
-          'page_size'
-        );
-      }
-    }
     const server = this;
     const result = endpoint.handle({
       key,
@@ -413,6 +424,13 @@ export class SimulatorServer {
     return json(429, body, headers);
   }
 
+  private violation(v: LiveRuleViolation): void {
+    this.counters.liveRuleViolations.push(v);
+    const expected = this.expectedViolations;
+    if (expected === true || (Array.isArray(expected) && expected.includes(v.rule))) return;
+    reportUnexpected(v);
+  }
+
   private count(route: string, status: string): void {
     this.counters.byStatus[status] = (this.counters.byStatus[status] ?? 0) + 1;
     this.counters.byRoute[route] = (this.counters.byRoute[route] ?? 0) + 1;
@@ -457,6 +475,10 @@ export class SimulatorServer {
               body.resource === undefined
                 ? this.store.touch(Number(body.count ?? 0))
                 : this.db.touch(String(body.resource) as never, Number(body.count ?? 0)),
+          });
+        case 'POST /_sim/place':
+          return reply(200, {
+            ids: this.db.placeAt(String(body.resource) as never, (body.at ?? []) as string[]),
           });
         case 'GET /_sim/expected-counts':
           return reply(200, this.expectedCounts());
@@ -505,12 +527,20 @@ function authorize(e: Endpoint, key: KeyRecord, m: RouteMatch): void {
   throw forbiddenError(m, `grant the key one of the roles ${e.roles.join(', ')}`);
 }
 
-function latencyFn(opt: SimulatorOptions['latencyMs'], seed: number): () => number {
+/** The latency of each request (ms): none, fixed, or drawn from a range (with jitter, around a fixed one). */
+export function latencyFn(
+  opt: SimulatorOptions['latencyMs'],
+  jitter: number | undefined,
+  seed: number
+): () => number {
   if (opt === undefined) return () => 0;
-  if (typeof opt === 'number') return () => opt;
-  if (!(opt.min >= 0 && opt.max >= opt.min)) throw new RangeError('latencyMs needs 0 <= min <= max');
+  if (jitter !== undefined && !(jitter >= 0 && jitter <= 1)) throw new RangeError('jitter must be in [0, 1]');
+  const range =
+    typeof opt === 'number' ? { min: opt * (1 - (jitter ?? 0)), max: opt * (1 + (jitter ?? 0)) } : opt;
+  if (!(range.min >= 0 && range.max >= range.min)) throw new RangeError('latencyMs needs 0 <= min <= max');
+  if (range.min === range.max) return () => range.min;
   const rng = mulberry32(mix(seed, hashString('latency')));
-  return () => opt.min + rng() * (opt.max - opt.min);
+  return () => range.min + rng() * (range.max - range.min);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -79,6 +79,7 @@ export class Spec {
     // Query strings need coercion ("25" → 25) and spec defaults; bodies must not be mutated.
     this.queryAjv = new Ajv({ strict: false, allErrors: true, coerceTypes: 'array', useDefaults: true });
     this.bodyAjv = new Ajv({ strict: false, allErrors: true });
+    markNullable(doc.components.schemas);
     for (const ajv of [this.queryAjv, this.bodyAjv]) {
       addFormats(ajv);
       ajv.addSchema({ $id: SPEC_ID, components: doc.components });
@@ -169,6 +170,18 @@ export class Spec {
       this.validators.set(cacheKey, v);
     }
     return v;
+  }
+}
+
+/**
+ * Properties whose description says to send null ("Set to null to unassign", FollowUpsUpdatePayloadV2)
+ * accept null, although their schema type says string: the description is the API's documented use.
+ */
+function markNullable(schemas: Record<string, JsonObject>): void {
+  for (const schema of Object.values(schemas)) {
+    for (const prop of Object.values((schema.properties ?? {}) as Record<string, JsonObject>)) {
+      if (typeof prop.description === 'string' && /set to null/i.test(prop.description)) prop.nullable = true;
+    }
   }
 }
 

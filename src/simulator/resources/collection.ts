@@ -31,7 +31,7 @@
 // API key set `auth: 'alert_source_token'` (see routes/types.ts).
 import { SimHttpError } from '../errors';
 import { SEED_END_US } from '../incidents';
-import { formatTimeUs } from '../query';
+import { formatTimeUs, parseTimeUs } from '../query';
 
 /** Every stored record has a string id; the rest is the API's shape. */
 export interface Rec {
@@ -78,6 +78,8 @@ export class Collection<T extends Rec = Rec> {
   /** Insertion sequence of every id ever stored (deleted ones too), so old cursors keep a position. */
   private readonly seq = new Map<string, number>();
   private nextSeq = 0;
+  /** Ids of records moved by placeAt (each moves once, so two placed times never undo each other). */
+  private readonly placed = new Set<string>();
   /** The records in order, rebuilt after a write: list endpoints read it on every request. */
   private ordered?: T[];
   /** Parsed timestamps per field for `within`, valid for `ordered`. */
@@ -219,6 +221,38 @@ export class Collection<T extends Rec = Rec> {
       ids.push(r.id);
     }
     return ids;
+  }
+
+  /**
+   * Gives records `field` exactly at each of `timesUs` (records on a time partition's edge, for tests):
+   * the record just before the time in the list's order moves up to it, or the one just after moves
+   * down when that one was placed already, so a list ordered by `field` stays ordered. `prepare` may
+   * change the moved record further (e.g. make it listed). Returns the ids of the placed records.
+   */
+  placeAt(field: string, timesUs: number[], prepare: (r: T) => T = (r) => r): string[] {
+    const at = (r: T): number => parseTimeUs(String(r[field] ?? '')) ?? NaN;
+    return timesUs.map((t) => {
+      const list = this.view();
+      if (!list.every((r, k) => k === 0 || at(r) >= at(list[k - 1])))
+        throw new Error(`${this.name} are not in ${field} order: records cannot be placed`);
+      let p = list.findIndex((r) => at(r) > t);
+      if (p < 0) p = list.length;
+      const k = [p - 1, p].find((x) => x >= 0 && x < list.length && !this.placed.has(list[x].id));
+      if (k === undefined) throw new RangeError(`no ${this.singular} can be placed at ${formatTimeUs(t)}`);
+      const iso = formatTimeUs(t);
+      const id = list[k].id;
+      this.update(
+        id,
+        (r) => {
+          const next = prepare({ ...r, [field]: iso });
+          const updated = parseTimeUs(String(next.updated_at ?? ''));
+          return updated !== undefined && updated < t ? { ...next, updated_at: iso } : next;
+        },
+        { bump: false }
+      );
+      this.placed.add(id);
+      return id;
+    });
   }
 
   /**

@@ -7,6 +7,7 @@ import { hashString, makeId, mix } from '../ids';
 import type { IncidentStore, Mode } from '../incidents';
 import type { KeyRecord } from '../routes/types';
 import { Collection, SimClock, type Rec } from './collection';
+import { parseTimeUs } from '../query';
 import { finalEntries, windowFor, type WindowDays } from './schedule-entries';
 import { seedIncidentChildren } from './seed-incidents';
 import { seedOnCall } from './seed-oncall';
@@ -369,6 +370,27 @@ export class SimDb {
     const c = this.get(resource);
     if (!c) throw new Error(`${resource} cannot be touched`);
     return c.touch(count);
+  }
+
+  /**
+   * Gives records of a resource created_at exactly at each of `times` (RFC 3339), by moving the
+   * records nearest to them (IncidentStore.placeAt, Collection.placeAt): records on the edges of time
+   * partitions, for tests. A placed workflow run is one the list returns (not cancelled).
+   */
+  placeAt(resource: ResourceName, times: string[]): string[] {
+    const us = times.map((t) => {
+      const v = parseTimeUs(t);
+      if (v === undefined) throw new Error(`${t} is not a timestamp`);
+      return v;
+    });
+    if (resource === 'incidents') return this.incidents.placeAt(us);
+    const c = this.get(resource);
+    if (!c) throw new Error(`${resource} cannot be placed`);
+    const listed = (r: Rec): Rec => {
+      const { cancelled_at: _c, ...rest } = r;
+      return rest as Rec;
+    };
+    return c.placeAt('created_at', us, resource === 'workflow_runs' ? listed : undefined);
   }
 
   /**

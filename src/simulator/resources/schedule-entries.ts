@@ -133,6 +133,17 @@ export function finalEntries(
   );
 }
 
+/**
+ * ScheduleV2.next_shifts: who is on call right after the schedule's next changeover (the earliest end
+ * of a shift on call now), or none when nobody is on call now.
+ */
+export function nextShifts(db: Parameters<typeof finalEntries>[0], s: ScheduleRec, now: number): Entry[] {
+  const entries = finalEntries(db, s, now, now + 35 * DAY_MS);
+  const changeover = Math.min(...entries.filter((e) => e.startMs <= now).map((e) => e.endMs));
+  if (!Number.isFinite(changeover)) return [];
+  return entries.filter((e) => e.startMs <= changeover && e.endMs > changeover);
+}
+
 /** ScheduleEntryV2. */
 export function renderEntry(e: Entry): Record<string, unknown> {
   return {

@@ -1,22 +1,36 @@
 // Alerts and on-call: alerts (+ show), alert notes, sources (+ show), attributes, routes, escalations,
 // escalation paths, schedules, schedule entries (paged by time window), schedule overrides,
 // maintenance windows and workflow runs.
+import { LiveRuleError } from '../live-rules';
 import { parseTimeUs } from '../query';
 import {
   finalEntries,
+  nextShifts,
   overrideEntries,
   renderEntry,
   scheduledEntries,
   sortEntries,
 } from '../resources/schedule-entries';
 import type { AlertRec, EscalationRec, MaintenanceWindowRec, WorkflowRunRec } from '../resources/types';
-import { allOf, invalid, listPage, membership, narrowed, publicView, str, timeFilter } from './list';
+import {
+  allOf,
+  invalid,
+  listPage,
+  membership,
+  narrowed,
+  pageSize,
+  publicView,
+  str,
+  timeFilter,
+} from './list';
 import type { Endpoint, RouteContext } from './types';
 
 const READ = 'any' as const;
 /** Final entries per page of /v2/schedule_entries (the API's own number is not documented). */
 export const SCHEDULE_ENTRIES_PER_PAGE = 100;
 const DAY_MS = 86_400_000;
+/** GET /v2/schedules returns next_shifts only up to this page size (spec, page_size description). */
+export const MAX_PAGE_SIZE_WITH_NEXT_SHIFTS = 25;
 
 /** `x[is]=true|false` filters. */
 function boolIs<T>(ctx: RouteContext, name: string, get: (r: T) => boolean): ((r: T) => boolean) | undefined {
@@ -57,9 +71,16 @@ export const alertsOnCallEndpoints: Endpoint[] = [
         membership(ctx, 'alert_group_id', (a) => a.alert_group_ids ?? [], ['one_of']),
         boolIs(ctx, 'has_notes', (a) => hasNotes(a.id))
       );
-      return listPage(ctx, ctx.db.alerts, narrowed(ctx, ctx.db.alerts, 'created_at', filter), 'alerts', {
-        newestFirst: true,
-      });
+      // Alerts take exact timestamps in their time filters.
+      return listPage(
+        ctx,
+        ctx.db.alerts,
+        narrowed(ctx, ctx.db.alerts, 'created_at', 'exact', filter),
+        'alerts',
+        {
+          newestFirst: true,
+        }
+      );
     },
   },
   // Spec: GET /v2/alerts/{id} (Alerts V2#Show)
@@ -76,7 +97,11 @@ export const alertsOnCallEndpoints: Endpoint[] = [
       const alert = str(ctx, 'alert_id');
       const group = str(ctx, 'alert_group_id');
       if ((alert === undefined) === (group === undefined)) {
-        throw invalid('alert_id', 'Provide exactly one of alert_id or alert_group_id');
+        throw new LiveRuleError(
+          'alert_notes_one_parent',
+          'alert_id',
+          'Provide exactly one of alert_id or alert_group_id'
+        );
       }
       if (alert !== undefined) ctx.db.alerts.require(alert);
       const list = ctx.db.alert_notes.filter((n) =>
@@ -116,7 +141,8 @@ export const alertsOnCallEndpoints: Endpoint[] = [
     handle(ctx) {
       const filter = allOf<EscalationRec>(
         // created_at is applied by narrowed(), by binary search.
-        timeFilter(ctx, 'updated_at', (e) => e.updated_at),
+        // Escalations match their time filters by whole days, like incidents.
+        timeFilter(ctx, 'updated_at', 'day', (e) => e.updated_at),
         membership(ctx, 'status', (e) => e.status),
         membership(ctx, 'escalation_path', (e) => e.escalation_path_id),
         membership(ctx, 'alert', (e) => e.related_alerts.map((a) => a.id)),
@@ -126,7 +152,7 @@ export const alertsOnCallEndpoints: Endpoint[] = [
       return listPage(
         ctx,
         ctx.db.escalations,
-        narrowed(ctx, ctx.db.escalations, 'created_at', filter),
+        narrowed(ctx, ctx.db.escalations, 'created_at', 'day', filter),
         'escalations',
         {
           newestFirst: true,
@@ -141,11 +167,22 @@ export const alertsOnCallEndpoints: Endpoint[] = [
     handle: (ctx) =>
       listPage(ctx, ctx.db.escalation_paths, ctx.db.escalation_paths.all(), 'escalation_paths'),
   },
-  // Spec: GET /v2/schedules (Schedules V2#List)
+  // Spec: GET /v2/schedules (Schedules V2#List) — "next_shifts will only be returned when the page
+  // size is 25 or lower": above that it is always empty.
   {
     route: 'GET /v2/schedules',
     roles: READ,
-    handle: (ctx) => listPage(ctx, ctx.db.schedules, ctx.db.schedules.all(), 'schedules', { total: true }),
+    handle(ctx) {
+      const withShifts = pageSize(ctx) <= MAX_PAGE_SIZE_WITH_NEXT_SHIFTS;
+      const now = Date.now();
+      return listPage(ctx, ctx.db.schedules, ctx.db.schedules.all(), 'schedules', {
+        total: true,
+        view: (s) => ({
+          ...publicView(s),
+          next_shifts: withShifts ? nextShifts(ctx.db, s, now).map(renderEntry) : [],
+        }),
+      });
+    },
   },
   // Spec: GET /v2/schedule_entries (Schedules V2#ListScheduleEntries) — paged by time: the cursor is
   // the end of the page's last final entry, sent back as entry_window_start; the last page has no
@@ -228,7 +265,7 @@ export const alertsOnCallEndpoints: Endpoint[] = [
       const incident = str(ctx, 'incident_id');
       const filter = allOf<WorkflowRunRec>(
         (r) => r.cancelled_at === undefined,
-        timeFilter(ctx, 'created_at', (r) => r.created_at),
+        timeFilter(ctx, 'created_at', 'exact', (r) => r.created_at),
         workflow === undefined ? undefined : (r) => r.workflow_id === workflow,
         incident === undefined ? undefined : (r) => r.incident_id === incident
       );

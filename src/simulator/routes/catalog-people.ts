@@ -63,6 +63,12 @@ export const catalogPeopleEndpoints: Endpoint[] = [
       return listPage(ctx, ctx.db.users, list, 'users');
     },
   },
+  // Spec: GET /v2/users/{id} (Users V2#Show) — inactive users too.
+  {
+    route: 'GET /v2/users/{id}',
+    roles: READ,
+    handle: (ctx) => ({ user: publicView(ctx.db.users.require(ctx.params.id)) }),
+  },
   // Spec: GET /v3/teams (Teams V3#List)
   {
     route: 'GET /v3/teams',

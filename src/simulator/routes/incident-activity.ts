@@ -2,8 +2,9 @@
 // relationships, incident alerts and participants. An incident_id of a deleted (or unknown) incident
 // answers 404, as when an incident is deleted between listing it and reading its children.
 import type { RouteContext, Endpoint } from './types';
-import { allOf, invalid, listPage, publicView, str } from './list';
+import { allOf, listPage, publicView, str } from './list';
 import type { FollowUpRec } from '../resources/types';
+import { LiveRuleError } from '../live-rules';
 
 const READ = 'any' as const;
 /** Follow-ups and actions: without incident_mode, only those of standard and retrospective incidents. */
@@ -103,7 +104,11 @@ export const incidentActivityEndpoints: Endpoint[] = [
       const type = str(ctx, 'resource_type');
       const external = str(ctx, 'external_id');
       if (str(ctx, 'incident_id') === undefined && (type === undefined || external === undefined)) {
-        throw invalid('incident_id', 'Provide either incident_id, or both resource_type and external_id');
+        throw new LiveRuleError(
+          'attachments_list_scope',
+          'incident_id',
+          'Provide either incident_id, or both resource_type and external_id'
+        );
       }
       const incident = incidentFilter(ctx);
       const list = ctx.db.incident_attachments.filter(

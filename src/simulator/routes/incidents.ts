@@ -12,6 +12,7 @@ import {
   USERS,
 } from '../config';
 import { SimHttpError } from '../errors';
+import { LiveRuleError } from '../live-rules';
 import {
   MAX_UPDATE_LAG_US,
   MODES,
@@ -22,6 +23,7 @@ import {
   type Predicate,
 } from '../incidents';
 import { parseTimeUs } from '../query';
+import { MAX_SERVED_PAGE_SIZE, timeWindow } from './list';
 import type { Endpoint, RouteContext } from './types';
 
 type Ops = Record<string, string[]>;
@@ -78,30 +80,10 @@ function severityFilter(ops: Ops): Predicate {
   return { usesIndex: false, test: (a) => tests.every((t) => t(a, -1)) };
 }
 
-/** gte / lte / date_range (`a~b`) on a timestamp, as an inclusive [min, max] in µs. */
-function timeBounds(name: string, ops: Ops): [number, number] {
-  let min = -Infinity;
-  let max = Infinity;
-  const parse = (op: string, v: string): number => {
-    const t = parseTimeUs(v);
-    if (t === undefined)
-      throw invalid(`${name}[${op}]`, `${name}[${op}] must be a date or an RFC 3339 timestamp`);
-    return t;
-  };
-  for (const [op, values] of Object.entries(ops)) {
-    for (const v of values) {
-      if (op === 'gte') min = Math.max(min, parse(op, v));
-      else if (op === 'lte') max = Math.min(max, parse(op, v));
-      else if (op === 'date_range') {
-        const parts = v.split('~');
-        if (parts.length !== 2)
-          throw invalid(`${name}[${op}]`, `${name}[date_range] must look like 2024-12-02~2024-12-08`);
-        min = Math.max(min, parse(op, parts[0]));
-        max = Math.min(max, parse(op, parts[1]));
-      } else throw invalid(`${name}[${op}]`, `${name} accepts the operators gte, lte and date_range`);
-    }
-  }
-  return [min, max];
+/** created_at / updated_at windows on incidents match by whole UTC days (routes/list.ts timeWindow). */
+function timeBounds(name: string, o: Ops): [number, number] {
+  const w = timeWindow(name, o, 'day');
+  return w ? [w.min, w.max] : [-Infinity, Infinity];
 }
 
 /** custom_field[ID][op] and incident_role[ID][op] have one more level of nesting. */
@@ -425,14 +407,16 @@ function toNewIncident(b: CreatePayload, ctx: RouteContext): NewIncident {
 const READ = 'any' as const;
 
 export const incidentEndpoints: Endpoint[] = [
-  // Spec: GET /v2/incidents (Incidents V2#List). The schema allows page_size 500; the description says 250.
+  // Spec: GET /v2/incidents (Incidents V2#List). The schema allows page_size 500; the live API serves
+  // at most 250 a page and says so in pagination_meta.page_size (README "What the simulator models").
   {
     route: 'GET /v2/incidents',
     roles: READ,
-    maxPageSize: 250,
     handle(ctx) {
       const q = ctx.query;
-      const pageSize = typeof q.page_size === 'number' ? q.page_size : 25;
+      const requested = typeof q.page_size === 'number' ? q.page_size : 25;
+      if (requested < 1) throw invalid('page_size', 'page_size must be at least 1');
+      const pageSize = Math.min(requested, MAX_SERVED_PAGE_SIZE);
       const after = typeof q.after === 'string' ? q.after : undefined;
       const afterIndex = after === undefined ? undefined : ctx.store.indexOfId(after);
       if (after !== undefined && afterIndex === undefined) {
@@ -466,6 +450,15 @@ export const incidentEndpoints: Endpoint[] = [
     roles: ['incident_creator', 'incident_editor', 'global_access'],
     handle(ctx) {
       const b = (ctx.body ?? {}) as CreatePayload;
+      // The spec's own error example, for every mode: no mode is documented to open without one.
+      if (b.severity_id === undefined) {
+        throw new LiveRuleError(
+          'severity_required',
+          'severity_id',
+          'A severity is required to open an incident',
+          'is_required'
+        );
+      }
       const existing = ctx.store.indexOfIdempotencyKey(b.idempotency_key);
       if (existing !== undefined) return { incident: ctx.store.render(existing) };
       const index = ctx.store.create(toNewIncident(b, ctx));

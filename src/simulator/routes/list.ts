@@ -1,6 +1,7 @@
 // Helpers for list routes over collections: page parameters, pagination_meta, the public view of a
 // record, and the bracket filters (x[one_of]=, x[not_in]=, x[is]=, x[gte]=, x[lte]=, x[date_range]=).
 import { SimHttpError } from '../errors';
+import { LiveRuleError } from '../live-rules';
 import { parseTimeUs } from '../query';
 import { KEEP_ALL, type Collection, type PageResult, type Rec } from '../resources/collection';
 import type { RouteContext } from './types';
@@ -89,22 +90,76 @@ export function membership<T>(
   return (r) => tests.every((t) => t(r));
 }
 
-/** gte / lte / date_range (`a~b`) on a timestamp field; undefined when not asked. */
-/** The [min, max] (µs) a created_at-style filter asks for, or undefined when it is not used. */
-export function timeBounds(ctx: RouteContext, name: string): { min: number; max: number } | undefined {
-  const probe = timeFilter<{ t: number }>(ctx, name, () => undefined);
-  if (!probe) return undefined;
-  const o = ops(ctx, name)!;
-  let min = -Infinity;
-  let max = Infinity;
+/**
+ * How a time filter's bounds match: to the microsecond, or by whole UTC days. incidents and
+ * escalations match by day (README "What the simulator models"): `gte` from the start of its day,
+ * `lte` through the end of its day, `date_range` both days inclusive and given as plain dates.
+ */
+export type TimeGrain = 'exact' | 'day';
+
+const DAY_US = 86_400_000_000;
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The inclusive [min, max] (µs) that FIELD[gte] / [lte] / [date_range] (`a~b`) asks for, or
+ * undefined when the field is not filtered. One operator with one value per field: `[gte]` and
+ * `[lte]` together are refused by the live API (a bounded window is one `date_range`).
+ */
+export function timeWindow(
+  name: string,
+  o: Ops | undefined,
+  grain: TimeGrain
+): { min: number; max: number } | undefined {
+  if (!o) return undefined;
+  const given: Array<[string, string]> = [];
   for (const [op, values] of Object.entries(o)) {
-    for (const v of values) {
-      const [a, b] = op === 'date_range' ? v.split('~') : [v, v];
-      if (op === 'gte' || op === 'date_range') min = Math.max(min, parseTimeUs(a) ?? -Infinity);
-      if (op === 'lte' || op === 'date_range') max = Math.min(max, parseTimeUs(b) ?? Infinity);
-    }
+    if (op !== 'gte' && op !== 'lte' && op !== 'date_range')
+      throw invalid(`${name}[${op}]`, `${name} accepts the operators gte, lte and date_range`);
+    for (const v of values) given.push([op, v]);
   }
-  return { min, max };
+  if (given.length === 0) return undefined;
+  if (given.length > 1) {
+    const sent = given.map(([op]) => `${name}[${op}]`).join(' and ');
+    throw new LiveRuleError(
+      'one_time_operator_per_field',
+      `${name}[${given[1][0]}]`,
+      `${sent} together are not supported: send a bounded window as one ${name}[date_range]=START~END`
+    );
+  }
+  const [op, v] = given[0];
+  const parse = (text: string): number => {
+    const t = parseTimeUs(text);
+    if (t === undefined)
+      throw invalid(`${name}[${op}]`, `${name}[${op}] must be a date or an RFC 3339 timestamp`);
+    return t;
+  };
+  const dayStart = (t: number): number => Math.floor(t / DAY_US) * DAY_US;
+  if (op === 'date_range') {
+    const parts = v.split('~');
+    if (parts.length !== 2)
+      throw invalid(`${name}[${op}]`, `${name}[date_range] must look like 2024-12-02~2024-12-08`);
+    if (grain === 'day' && !parts.every((p) => PLAIN_DATE.test(p))) {
+      throw new LiveRuleError(
+        'date_range_whole_days',
+        `${name}[date_range]`,
+        `${name}[date_range] takes two dates, e.g. 2024-12-02~2024-12-08 (both days included)`
+      );
+    }
+    const [a, b] = parts.map(parse);
+    return { min: a, max: grain === 'day' ? b + DAY_US - 1 : b };
+  }
+  const t = parse(v);
+  if (op === 'gte') return { min: grain === 'day' ? dayStart(t) : t, max: Infinity };
+  return { min: -Infinity, max: grain === 'day' ? dayStart(t) + DAY_US - 1 : t };
+}
+
+/** The [min, max] (µs) a created_at-style filter asks for, or undefined when it is not used. */
+export function timeBounds(
+  ctx: RouteContext,
+  name: string,
+  grain: TimeGrain
+): { min: number; max: number } | undefined {
+  return timeWindow(name, ops(ctx, name), grain);
 }
 
 /**
@@ -115,45 +170,27 @@ export function narrowed<T extends Rec>(
   ctx: RouteContext,
   c: Collection<T>,
   field: string,
+  grain: TimeGrain,
   filter: (r: T) => boolean
 ): T[] {
-  const b = timeBounds(ctx, field);
+  const b = timeBounds(ctx, field, grain);
   const base = b ? c.within(field, b.min, b.max, parseTimeUs) : c.view();
   return filter === KEEP_ALL ? base.slice() : base.filter(filter);
 }
 
+/** A filter on a timestamp field (see timeWindow); undefined when not asked. */
 export function timeFilter<T>(
   ctx: RouteContext,
   name: string,
+  grain: TimeGrain,
   get: (r: T) => string | undefined
 ): ((r: T) => boolean) | undefined {
-  const o = ops(ctx, name);
-  if (!o) return undefined;
-  let min = -Infinity;
-  let max = Infinity;
-  const parse = (op: string, v: string): number => {
-    const t = parseTimeUs(v);
-    if (t === undefined)
-      throw invalid(`${name}[${op}]`, `${name}[${op}] must be a date or an RFC 3339 timestamp`);
-    return t;
-  };
-  for (const [op, values] of Object.entries(o)) {
-    for (const v of values) {
-      if (op === 'gte') min = Math.max(min, parse(op, v));
-      else if (op === 'lte') max = Math.min(max, parse(op, v));
-      else if (op === 'date_range') {
-        const parts = v.split('~');
-        if (parts.length !== 2)
-          throw invalid(`${name}[${op}]`, `${name}[date_range] must look like 2024-12-02~2024-12-08`);
-        min = Math.max(min, parse(op, parts[0]));
-        max = Math.min(max, parse(op, parts[1]));
-      } else throw invalid(`${name}[${op}]`, `${name} accepts the operators gte, lte and date_range`);
-    }
-  }
+  const b = timeBounds(ctx, name, grain);
+  if (!b) return undefined;
   return (r) => {
     const v = get(r);
     const t = v === undefined ? undefined : parseTimeUs(v);
-    return t !== undefined && t >= min && t <= max;
+    return t !== undefined && t >= b.min && t <= b.max;
   };
 }
 

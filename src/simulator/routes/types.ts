@@ -34,7 +34,5 @@ export interface Endpoint {
    * by the `alert_source_config_id` path parameter (alert events), sent as a Bearer token or `?token=`.
    */
   auth?: 'api_key' | 'alert_source_token';
-  /** A page_size maximum tighter than the spec schema's (some are only stated in descriptions). */
-  maxPageSize?: number;
   handle(ctx: RouteContext): unknown;
 }

@@ -12,6 +12,7 @@ import {
   USERS,
 } from '../config';
 import { SimHttpError } from '../errors';
+import { LiveRuleError } from '../live-rules';
 import type { IncidentRecord } from '../incidents';
 import { parseTimeUs } from '../query';
 import { userV2 } from '../resources/seed-util';
@@ -167,6 +168,13 @@ function applyEdit(ctx: RouteContext, r: IncidentRecord, p: EditPayload['inciden
   return r;
 }
 
+interface FollowUpUpdatePayload extends Omit<FollowUpPayload, 'assignee_id' | 'assignee_team_id'> {
+  status: string;
+  assignee_id?: string | null;
+  assignee_team_id?: string | null;
+  follow_up_category_id?: string;
+}
+
 interface FollowUpPayload {
   incident_id?: string;
   title: string;
@@ -175,6 +183,7 @@ interface FollowUpPayload {
   assignee_id?: string;
   assignee_team_id?: string;
   follow_up_priority_option_id?: string;
+  follow_up_category_id?: string;
   labels?: string[];
 }
 
@@ -234,6 +243,7 @@ export const incidentWriteEndpoints: Endpoint[] = [
         labels: b.labels ?? [],
         creator: ctx.db.actorFor(ctx.key),
         ...followUpParts(ctx, b),
+        ...(b.follow_up_category_id !== undefined && { _category_id: b.follow_up_category_id }),
         created_at: now,
         updated_at: now,
       });
@@ -241,26 +251,45 @@ export const incidentWriteEndpoints: Endpoint[] = [
       return { follow_up: publicView(follow_up) };
     },
   },
-  // Spec: PUT /v2/follow_ups/{id} (Follow-ups V2#Update) — title and status required; the optional
-  // fields are set as given (left out: cleared); `deleted` is refused (use DELETE).
+  // Spec: PUT /v2/follow_ups/{id} (Follow-ups V2#Update) — title and status required; `deleted` is
+  // refused (use DELETE). FollowUpsUpdatePayloadV2 says assignee_id and assignee_team_id are "Set to
+  // null to unassign": null unassigns, left out keeps them. The other optional fields are set as given
+  // and cleared when left out (the stricter reading of a PUT); the category is kept in a private field
+  // (FollowUpV2 does not show it). README "What the simulator models".
   {
     route: 'PUT /v2/follow_ups/{id}',
     roles: INCIDENT_WRITERS,
     handle(ctx) {
       const current = ctx.db.follow_ups.require(ctx.params.id);
-      const b = ctx.body as FollowUpPayload & { status: string };
-      if (b.status === 'deleted') throw invalid('status', 'Use DELETE to delete a follow-up');
-      const parts = followUpParts(ctx, b);
+      const b = ctx.body as FollowUpUpdatePayload;
+      if (b.status === 'deleted')
+        throw new LiveRuleError('follow_up_status_deleted', 'status', 'Use DELETE to delete a follow-up');
+      const parts = followUpParts(ctx, {
+        ...b,
+        assignee_id: b.assignee_id ?? undefined,
+        assignee_team_id: b.assignee_team_id ?? undefined,
+      });
       const now = ctx.db.clock.iso();
       const follow_up = ctx.db.follow_ups.update(current.id, (f) => {
-        const { assignee: _a, assignee_team: _t, priority: _p, completed_at: _c, ...rest } = f;
+        const {
+          assignee,
+          assignee_team,
+          priority: _p,
+          completed_at: _c,
+          description: _d,
+          _category_id: _k,
+          ...rest
+        } = f;
         return {
           ...rest,
           title: b.title,
           status: b.status,
           labels: b.labels ?? [],
           ...(b.description !== undefined && { description: b.description }),
+          ...(b.assignee_id === undefined && assignee !== undefined && { assignee }),
+          ...(b.assignee_team_id === undefined && assignee_team !== undefined && { assignee_team }),
           ...parts,
+          ...(b.follow_up_category_id !== undefined && { _category_id: b.follow_up_category_id }),
           ...(b.status === 'completed' && { completed_at: f.status === 'completed' ? f.completed_at : now }),
         } as FollowUpRec;
       });
@@ -296,12 +325,40 @@ export const incidentWriteEndpoints: Endpoint[] = [
     handle(ctx) {
       const b = ctx.body as {
         incident_id: string;
-        resource: { resource_type: string; external_id?: string; url?: string; title?: string };
+        resource: {
+          resource_type: string;
+          external_id?: string;
+          url?: string;
+          title?: string;
+          emoji?: string;
+        };
       };
       ctx.db.requireIncident(b.incident_id, 'incident_id');
       const r = b.resource;
-      if (r.external_id === undefined && r.url === undefined) {
-        throw invalid('resource.external_id', 'An attachment needs an external_id or a url');
+      // "either external_id or url, but not both"; title and emoji "Only supported for the
+      // arbitrary_url resource type", which attaches "an arbitrary link" given as a url.
+      if ((r.external_id === undefined) === (r.url === undefined)) {
+        throw new LiveRuleError(
+          'attachment_external_id_or_url',
+          'resource.external_id',
+          'Provide either resource.external_id or resource.url, but not both'
+        );
+      }
+      if (r.resource_type !== 'arbitrary_url') {
+        const extra = (['title', 'emoji'] as const).find((k) => r[k] !== undefined);
+        if (extra) {
+          throw new LiveRuleError(
+            'attachment_arbitrary_url_fields',
+            `resource.${extra}`,
+            `resource.${extra} is only supported for the arbitrary_url resource type`
+          );
+        }
+      } else if (r.url === undefined) {
+        throw new LiveRuleError(
+          'attachment_arbitrary_url_fields',
+          'resource.url',
+          'An arbitrary_url attachment needs resource.url'
+        );
       }
       const externalId = r.external_id ?? r.url!;
       const attachment: IncidentAttachmentRec = ctx.db.incident_attachments.insert({

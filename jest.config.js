@@ -5,6 +5,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
+  // Fails a test file whose simulators saw a request the live API refuses (test/setup/live-rules.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/setup/live-rules.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -1,8 +1,11 @@
 // A long backfill of a stream that can filter on created_at is split into time partitions paged
 // concurrently, so the key's budget rather than round-trip latency bounds the read. Partitions are
-// half-open [from, to): the API's `lte` is inclusive, so a record exactly on a boundary is dropped by
-// the partition below it and kept by the one above — each record appears exactly once. The last
-// partition has no upper bound, so incidents created during the scan are still read.
+// half-open [from, to). The live API refuses `[gte]` and `[lte]` on one field in one request, so a
+// bounded partition is one `created_at[date_range]=A~B` and the last one, open-ended, a single
+// `created_at[gte]` (it still reads what gets created during the scan). incidents and escalations
+// match those filters by whole UTC days: their partitions start on day boundaries and their
+// date_range bounds are dates. Whatever granularity the server applies, every page is trimmed to its
+// partition's window here, so a record on a boundary is read exactly once (README "Streams").
 import type { SourceMessage, StreamState } from '../contract';
 import type { IncidentIoClient } from '../http/client';
 import { paginate } from '../http/paginate';
@@ -33,15 +36,21 @@ const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 /** incident.io launched in 2021: no organisation has records before this. */
 const EARLIEST_POSSIBLE = Date.parse('2019-01-01T00:00:00Z');
 const SECOND = 1000;
+const DAY = 86_400_000;
 
-/** Splits [from, to) into n slices on whole seconds; the last is open-ended. */
-export function splitRange(fromMs: number, toMs: number, n: number): TimePartition[] {
-  const from = Math.floor(fromMs / SECOND) * SECOND;
+/** The unit partitions start on: days where the API matches by day, else days when the range holds one per partition. */
+function partitionUnit(def: StreamDefinition, fromMs: number, toMs: number, n: number): number {
+  return def.timePartition!.wholeDays || toMs - fromMs >= n * DAY ? DAY : SECOND;
+}
+
+/** Splits [from, to) into n slices on whole units (seconds by default); the last is open-ended. */
+export function splitRange(fromMs: number, toMs: number, n: number, unitMs = SECOND): TimePartition[] {
+  const from = Math.floor(fromMs / unitMs) * unitMs;
   const span = Math.max(0, toMs - from);
-  const count = Math.max(1, Math.min(n, Math.floor(span / SECOND)));
+  const count = Math.max(1, Math.min(n, Math.floor(span / unitMs)));
   const bounds = Array.from(
     { length: count + 1 },
-    (_, i) => Math.floor((from + (span * i) / count) / SECOND) * SECOND
+    (_, i) => Math.floor((from + (span * i) / count) / unitMs) * unitMs
   );
   return bounds.slice(0, -1).map((b, i) => ({
     from: formatTimestamp(b),
@@ -49,15 +58,43 @@ export function splitRange(fromMs: number, toMs: number, n: number): TimePartiti
   }));
 }
 
+const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The filter for the window [from, to) on `field`: one `date_range` when bounded (both ends inclusive:
+ * with whole days, the days from `from`'s to the one before `to`), a single `gte` when open. The
+ * server's answer may be wider (whole days); trimToWindow cuts it back.
+ */
+export function windowQuery(
+  field: string,
+  window: { from: string; to?: string },
+  wholeDays: boolean
+): Record<string, string> {
+  const fromMs = parseTimestamp(window.from)!;
+  const toMs = parseTimestamp(window.to);
+  const lower = wholeDays ? utcDate(fromMs) : window.from;
+  if (toMs === undefined) return { [`${field}[gte]`]: lower };
+  return { [`${field}[date_range]`]: `${lower}~${wholeDays ? utcDate(toMs - 1) : window.to}` };
+}
+
+/** The query without any filter on `field` (a window replaces it: one operator per field). */
+function withoutFilter(
+  query: Record<string, string | string[]>,
+  field: string
+): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(query).filter(([k]) => !k.startsWith(`${field}[`)));
+}
+
 /** Probes of the search for the earliest record: sent at once, from the burst. */
 const PROBES = 15;
 
 /**
- * A time just below the created_at of the oldest record matching `query`: one round of PROBES
- * one-record pages over `created_at[lte]`, all at once, so the search costs one round trip (it
- * places only the first partition's lower edge, and a sixteenth of the range is precise enough).
- * With no record at or before any probe (an empty stream, or one newer than every probe) it is
- * the last probe, still below every record.
+ * A time before which no record matching `query` was created: one round of up to PROBES one-record
+ * pages, each asking for a record created before a probe time with a single `created_at[lte]`, all at
+ * once, so the search costs one round trip (it places only the first partition's lower edge, and a
+ * sixteenth of the range is precise enough). Probe times are day boundaries where the API matches by
+ * day (the probe then asks up to the day before). With no record before any probe (an empty stream,
+ * or one newer than every probe) it is the last probe, still at or below every record.
  */
 export async function findEarliest(
   def: StreamDefinition,
@@ -68,24 +105,34 @@ export async function findEarliest(
   signal?: AbortSignal
 ): Promise<number> {
   const field = def.timePartition!.filter;
-  const any = async (toMs: number) => {
+  const wholeDays = def.timePartition!.wholeDays === true;
+  const base = withoutFilter(query, field);
+  const any = async (beforeMs: number) => {
     const page = await paginate<Record<string, unknown>>(client, {
       path: def.path,
       recordsField: def.recordsField,
-      query: { ...query, [`${field}[lte]`]: formatTimestamp(toMs) },
+      // By day: through the day before the boundary. Exact: at or before the probe (a superset).
+      query: { ...base, [`${field}[lte]`]: wholeDays ? utcDate(beforeMs - DAY) : formatTimestamp(beforeMs) },
       pageSize: 1,
       signal,
     }).next();
     return !page.done && page.value.records.length > 0;
   };
-  const points = Array.from({ length: PROBES }, (_, i) =>
-    Math.floor(lowerMs + ((upperMs - lowerMs) * (i + 1)) / (PROBES + 1))
-  );
+  const unit = wholeDays ? DAY : 1;
+  const lower = Math.floor(lowerMs / unit) * unit;
+  // Probe times in (lower, upper], on whole units, without repeats.
+  const units = Math.floor((upperMs - lower) / unit);
+  const points = [
+    ...new Set(
+      Array.from({ length: PROBES }, (_, i) => lower + Math.floor((units * (i + 1)) / (PROBES + 1)) * unit)
+    ),
+  ].filter((p) => p > lower);
+  if (points.length === 0) return lower;
   const found = await Promise.all(points.map(any));
-  // Nothing at or before the answer: the probe below the first one that found a record.
+  // Nothing before the answer: the probe below the first one that found a record.
   const first = found.indexOf(true);
-  if (first < 0) return points[PROBES - 1];
-  return first === 0 ? lowerMs : points[first - 1];
+  if (first < 0) return points[points.length - 1];
+  return first === 0 ? lower : points[first - 1];
 }
 
 /**
@@ -108,7 +155,7 @@ async function planPartitions(
   // pageBytes: the size of a full page, as far as planning saw one, so that the first partitions
   // start with as many pages in flight as that size allows.
   const open = (fromMs: number, n: number, pageBytes?: number) => ({
-    parts: splitRange(fromMs, startedMs, n),
+    parts: splitRange(fromMs, startedMs, n, partitionUnit(def, fromMs, startedMs, n)),
     pageBytes,
   });
   if (def.timePartition!.oldestFirst) {
@@ -168,15 +215,24 @@ export async function* readPartitioned(
 ): AsyncGenerator<SourceMessage> {
   const now = opts.now ?? Date.now;
   const field = def.timePartition!.filter;
+  const wholeDays = def.timePartition!.wholeDays === true;
   const prior = (opts.state ?? {}) as StreamCursorState & { scan?: PartitionedScan };
   const query: Record<string, string | string[]> = { ...def.query };
   const sinceForCursor = opts.since;
   if (sinceForCursor && def.cursorFilter) query[`${def.cursorFilter}[gte]`] = sinceForCursor;
+  // The server may match the cursor filter by whole days: what it adds before `since` is cut here.
+  const sinceMs = def.cursorFilter && def.cursorField ? parseTimestamp(sinceForCursor) : undefined;
+  const afterSince = (r: Record<string, unknown>): boolean =>
+    sinceMs === undefined || (parseTimestamp(r[def.cursorField!]) ?? Infinity) >= sinceMs;
+  // Each partition's window replaces any other filter on its field (one operator per field).
+  const pageQuery = withoutFilter(query, field);
   const pageSize = clampPageSize(def, opts.config.page_sizes?.[def.name]);
 
   let scan: PartitionedScan;
   let plannedPageBytes: number | undefined;
   if (prior.scan?.parts) {
+    // Also a scan planned by an older version on whole seconds: its windows are asked for by whole
+    // days where the API needs them and trimmed back below, so it resumes where it stopped.
     scan = prior.scan;
   } else {
     const startedMs = now();
@@ -185,7 +241,7 @@ export async function* readPartitioned(
       // The first page was the whole stream: no partitions needed, nothing read twice.
       let max: string | undefined;
       let emitted = 0;
-      for (const raw of plan.wholeStream) {
+      for (const raw of plan.wholeStream.filter(afterSince)) {
         if (def.cursorField) max = laterTimestamp(max, raw[def.cursorField] as string | undefined);
         yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(raw) : raw };
         if (opts.limit !== undefined && ++emitted >= opts.limit) return;
@@ -214,7 +270,7 @@ export async function* readPartitioned(
     const iter = paginate<Record<string, unknown>>(client, {
       path: def.path,
       recordsField: def.recordsField,
-      query: { ...query, [`${field}[gte]`]: part.from, ...(part.to ? { [`${field}[lte]`]: part.to } : {}) },
+      query: { ...pageQuery, ...windowQuery(field, part, wholeDays) },
       pageSize,
       after: part.after,
       signal: opts.signal,
@@ -231,10 +287,13 @@ export async function* readPartitioned(
         { code: 'cursor_not_advancing' }
       );
     }
-    const toMs = parseTimestamp(part.to);
-    const records = page.value.records.filter(
-      (r) => toMs === undefined || (parseTimestamp(r[field]) ?? 0) < toMs
-    );
+    // Trimmed to [from, to): a record on a boundary belongs to the partition that starts there.
+    const fromMs = parseTimestamp(part.from)!;
+    const toMs = parseTimestamp(part.to) ?? Infinity;
+    const records = page.value.records.filter((r) => {
+      const t = parseTimestamp(r[field]);
+      return t !== undefined && t >= fromMs && t < toMs && afterSince(r);
+    });
     return { part, records, next: page.value.next, bodyLength: page.value.bodyLength };
   };
 

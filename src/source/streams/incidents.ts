@@ -3,7 +3,7 @@ import { ANY_READER, BY_ID, FULL_AND_INCREMENTAL } from './roles';
 import type { StreamDefinition } from './types';
 
 // The list hides test/tutorial incidents and the declined, canceled and merged categories unless
-// asked (peers.md §3.1); a full sync names every value so nothing is silently left out.
+// asked (README "What the simulator models"); a full sync names every value so nothing is left out.
 export const INCIDENT_STATUS_CATEGORIES = [
   'triage',
   'live',
@@ -46,7 +46,8 @@ export const incidents: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   cursorFilter: 'updated_at',
-  timePartition: { filter: 'created_at', oldestFirst: true },
+  // The API matches incidents' time filters by whole days (README "Streams").
+  timePartition: { filter: 'created_at', oldestFirst: true, wholeDays: true },
   syncModes: FULL_AND_INCREMENTAL,
   readRoles: ANY_READER,
   namedCustomFields: true,

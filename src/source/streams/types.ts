@@ -36,14 +36,23 @@ export interface StreamDefinition {
     param: string;
     /** Copy the parent id into each child record under `param` when the API leaves it out. */
     addToRecord?: boolean;
+    /**
+     * The children carry their own `cursorField`, which nothing says moves the parent's: incremental
+     * reads the children of every parent and keeps those changed since the stream's own cursor.
+     */
+    ownCursor?: boolean;
   };
   primaryKey: string[][];
   /** Field of the record the incremental cursor follows, e.g. "updated_at". */
   cursorField?: string;
   /** Query filter for the cursor (`<filter>[gte]=...`); without it incremental filters client-side. */
   cursorFilter?: string;
-  /** Backfills are split into parallel partitions on this time filter (gte/lte). */
-  timePartition?: { filter: 'created_at'; oldestFirst?: boolean };
+  /**
+   * Backfills are split into parallel partitions on this time filter (one `date_range` per bounded
+   * partition). `wholeDays`: the API matches the filter by whole UTC days (incidents, escalations), so
+   * partitions start on day boundaries and date_range bounds are dates.
+   */
+  timePartition?: { filter: 'created_at'; oldestFirst?: boolean; wholeDays?: boolean };
   /** Source-config key of this stream's re-read window, when it differs from `lookback_minutes`. */
   lookbackSetting?: 'reread_window_minutes';
   syncModes: SyncMode[];

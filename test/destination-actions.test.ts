@@ -3,6 +3,7 @@
 // failed result with its status and request_id. Every request is valid against the official spec.
 import type { WriteResult } from '../src';
 import type { Simulator } from '../src/simulator';
+import { FOLLOW_UP_PRIORITIES } from '../src/simulator/config';
 import {
   fields,
   Harness,
@@ -12,6 +13,7 @@ import {
   READER_KEY,
   startWriteSimulator,
   statuses,
+  WRITER_KEY,
 } from './destination-helpers';
 
 let sim: Simulator;
@@ -290,6 +292,45 @@ describe('create_follow_up and update_follow_up', () => {
     expect(db().follow_ups.get(ids(created)[1]!)).toMatchObject({ labels: ['new', 'ref:REF-7'] });
   });
 
+  it('unassigns with an explicit null and keeps what the record leaves out (description, priority, labels)', async () => {
+    const [a] = liveIncidentIds(sim, 'standard');
+    const [priority] = FOLLOW_UP_PRIORITIES;
+    const created = await h.write({ action: 'create_follow_up' }, [
+      {
+        incident_id: a,
+        title: 'Owned and described',
+        description: 'Steps **here**',
+        assignee: 'chris.evans@example.com',
+        assignee_team: 'Payments',
+        priority_id: priority.id,
+        labels: ['ops'],
+      },
+    ]);
+    const id = ids(created)[0]!;
+    const unassign = { follow_up_id: id, assignee: null, assignee_team: null };
+    expect(outcomes(await h.write({ action: 'update_follow_up' }, [unassign]))).toEqual(['updated']);
+    const after = db().follow_ups.get(id)!;
+    expect(after.assignee).toBeUndefined();
+    expect(after.assignee_team).toBeUndefined();
+    expect(after).toMatchObject({
+      description: 'Steps **here**',
+      priority: { id: priority.id },
+      labels: ['ops'],
+    });
+    // Nothing left to unassign: not written again.
+    expect(outcomes(await h.write({ action: 'update_follow_up' }, [unassign]))).toEqual(['unchanged']);
+    // A record that changes only the title keeps the rest; priority_id null clears the priority.
+    await h.write({ action: 'update_follow_up' }, [{ follow_up_id: id, title: 'Retitled' }]);
+    expect(db().follow_ups.get(id)).toMatchObject({
+      title: 'Retitled',
+      description: 'Steps **here**',
+      priority: { id: priority.id },
+    });
+    await h.write({ action: 'update_follow_up' }, [{ follow_up_id: id, priority_id: null }]);
+    expect(db().follow_ups.get(id)!.priority).toBeUndefined();
+    expect(db().follow_ups.get(id)!.description).toBe('Steps **here**');
+  });
+
   it('rejects unknown incidents, users, teams and follow-ups without sending', async () => {
     const [a] = liveIncidentIds(sim, 'standard');
     const [deleted] = sim.deletedIncidentIds();
@@ -405,7 +446,7 @@ describe('create_incident_attachment', () => {
   it('attaches once per (incident, type, external id or url)', async () => {
     const [a] = liveIncidentIds(sim, 'standard');
     const records = [
-      { incident_id: a, resource_type: 'jira_issue', external_id: 'ENG-1', title: 'ENG-1' },
+      { incident_id: a, resource_type: 'jira_issue', external_id: 'ENG-1' },
       {
         incident_id: a,
         resource_type: 'arbitrary_url',
@@ -428,6 +469,22 @@ describe('create_incident_attachment', () => {
       { incident_id: a, resource_type: 'fax', external_id: '1' },
     ]);
     expect(r.map(fields)).toEqual([['/external_id'], ['/resource_type']]);
+    expect(h.count('POST /v1/incident_attachments')).toBe(0);
+    // The spec's rules: exactly one of external_id and url; title and emoji only for arbitrary_url,
+    // which needs a url. Rejected unsent, naming the field.
+    const rules = await h.write({ action: 'create_incident_attachment' }, [
+      {
+        incident_id: a,
+        resource_type: 'jira_issue',
+        external_id: 'ENG-2',
+        url: 'https://jira.example.com/ENG-2',
+      },
+      { incident_id: a, resource_type: 'jira_issue', external_id: 'ENG-3', title: 'ENG-3' },
+      { incident_id: a, resource_type: 'sentry_issue', external_id: 'S-1', emoji: 'rocket' },
+      { incident_id: a, resource_type: 'arbitrary_url', external_id: 'x', title: 'Docs' },
+    ]);
+    expect(rules.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(rules.map(fields)).toEqual([['/url'], ['/title'], ['/emoji'], ['/url']]);
     expect(h.count('POST /v1/incident_attachments')).toBe(0);
     sim.addFault({ route: 'POST /v1/incident_attachments', kind: 'forbid' });
     const refused = await h.write({ action: 'create_incident_attachment' }, [
@@ -695,5 +752,34 @@ describe('results', () => {
     expect(resent[0]).toMatchObject({ status: 'ok', outcome: 'created' });
     expect(db().actions.filter((x) => x.incident_id === a && x.description === 'Reset once')).toHaveLength(1);
     expect(h.count('POST /v2/actions')).toBe(2);
+  });
+});
+
+describe('route labels', () => {
+  it('reads by id are one route each for the limiter: one learned limit per route, not one per id', async () => {
+    const tight = { burst: 100, refillPerSecond: 10 };
+    const limited = await startWriteSimulator({
+      bucket: { burst: 100_000, refillPerSecond: 100_000 },
+      endpointLimits: { 'GET /v2/incidents/{id}': tight, 'GET /v2/users/{id}': tight },
+    });
+    const own = new Harness(limited);
+    try {
+      const incidents = liveIncidentIds(limited, 'standard').slice(0, 3);
+      const users = limited
+        .resources()
+        .users.all()
+        .filter((u) => u.is_active)
+        .slice(0, 3);
+      const r = await own.write(
+        { action: 'create_follow_up' },
+        incidents.map((incident_id, k) => ({ incident_id, title: 'Labelled', assignee: users[k].id }))
+      );
+      expect(statuses(r)).toEqual(['ok', 'ok', 'ok']);
+      const learned = own.limiters.forKey(WRITER_KEY).counters.learnedLimits;
+      expect(Object.keys(learned).sort()).toEqual(['GET /v2/incidents/{id}', 'GET /v2/users/{id}']);
+    } finally {
+      await own.close();
+      await limited.close();
+    }
   });
 });

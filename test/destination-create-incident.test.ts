@@ -62,8 +62,8 @@ describe('create_incident', () => {
 
   it('uses the record idempotency_key when given', async () => {
     await writeAll([
-      { name: 'A', idempotency_key: 'ext-123' },
-      { name: 'A changed', idempotency_key: 'ext-123' },
+      { name: 'A', severity: 'Minor', idempotency_key: 'ext-123' },
+      { name: 'A changed', severity: 'Minor', idempotency_key: 'ext-123' },
     ]);
     expect(sim.findIncidentsByIdempotencyKey('ext-123')).toBe(1);
   });
@@ -77,17 +77,33 @@ describe('create_incident', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
     const fields = (r: WriteResult) => (r.status === 'rejected' ? r.problems.map((p) => p.field).sort() : []);
-    expect(fields(results[0])).toEqual(['/colour', '/name', '/visibility']);
+    expect(fields(results[0])).toEqual(['/colour', '/name', '/severity', '/visibility']);
     expect(fields(results[1])).toEqual(['/']);
     expect(fields(results[2])).toEqual(['/severity']);
     expect((results[2] as { message: string }).message).toMatch(/valid names: .*Major/);
-    expect(fields(results[3])).toEqual(['/name']);
+    expect(fields(results[3])).toEqual(['/name', '/severity']);
+    expect(posts()).toBe(0);
+  });
+
+  it('rejects a record without a severity unsent, naming the field (incident.io requires one)', async () => {
+    const results = await writeAll([
+      { name: 'No severity', status: 'Investigating' },
+      { name: 'No severity, test mode', mode: 'test' },
+      { name: 'No severity, retrospective', mode: 'retrospective' },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const r of results)
+      expect(r.status === 'rejected' && r.problems.map((p) => p.field)).toEqual(['/severity']);
     expect(posts()).toBe(0);
   });
 
   it('reports an API refusal as failed with status, code and request_id; in = ok + rejected + failed', async () => {
     sim.addFault({ route: 'POST /v2/incidents', kind: 'forbid', after: 1, count: Infinity });
-    const results = await writeAll([{ name: 'first' }, { name: 'second' }, { nope: 1 }]);
+    const results = await writeAll([
+      { name: 'first', severity: 'Minor' },
+      { name: 'second', severity: 'Minor' },
+      { nope: 1 },
+    ]);
     expect(results[0]).toMatchObject({ status: 'ok' });
     expect(results[1]).toMatchObject({ status: 'failed', httpStatus: 403, failureType: 'permission' });
     expect((results[1] as { requestId?: string }).requestId).toEqual(expect.any(String));
@@ -101,7 +117,7 @@ describe('create_incident', () => {
   it('retries a 5xx on the idempotent create without creating twice', async () => {
     sim.addFault({ route: 'POST /v2/incidents', kind: '503', count: 2 });
     const before = sim.stats().created.incidents;
-    const results = await writeAll([{ name: 'retry me', idempotency_key: 'retry-1' }]);
+    const results = await writeAll([{ name: 'retry me', severity: 'Minor', idempotency_key: 'retry-1' }]);
     expect(results[0]).toMatchObject({ status: 'ok' });
     expect(sim.stats().created.incidents - before).toBe(1);
   });

@@ -1,6 +1,8 @@
 // IncidentIoClient against a real loopback server: retries (outside the limiter), Retry-After in both
 // forms, error mapping, deadlines, resets, bodies that are not JSON, size limits, redirects, secrets
 // and cancellation. Timings are asserted as orderings with generous margins, never tightly.
+import fs from 'node:fs';
+import path from 'node:path';
 import util from 'node:util';
 import { IncidentIoClient } from '../src/http/client';
 import { ApiError, CancelledError, ConnectorError, TransportError } from '../src/errors';
@@ -601,5 +603,17 @@ describe('cancellation', () => {
     const err = await failure(p);
     expect(err).toBeInstanceOf(CancelledError);
     expect(s.count()).toBe(1);
+  });
+});
+
+describe('identification', () => {
+  test('the User-Agent names the package and its version as package.json says', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as {
+      version: string;
+    };
+    const s = await server();
+    s.handle(() => ok);
+    await client(s).get('/v1/identity');
+    expect(s.requests[0].headers['user-agent']).toBe(`incident-io-connector/${version}`);
   });
 });

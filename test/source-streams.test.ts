@@ -186,6 +186,12 @@ describe('a full sync of every stream', () => {
     expect(users.filter((u) => !u.is_active)).toHaveLength(4);
   });
 
+  it('reads schedules with their next shifts (25 a page: above that the API leaves next_shifts empty)', () => {
+    const schedules = recordsOf(full, 'schedules');
+    expect(schedules).toHaveLength(sim.expectedCount('schedules'));
+    expect(schedules.filter((x) => x.next_shifts.length > 0).length).toBeGreaterThan(0);
+  });
+
   it('never emits alert source secret tokens', () => {
     const sources = recordsOf(full, 'alert_sources');
     // The API does send them (the simulator too) ...
@@ -329,6 +335,35 @@ describe('a full sync of every stream', () => {
       expect(participants.length).toBeLessThan(recordsOf(full, 'incident_participants').length);
       for (const s of streams) expect(inc.statuses.get(s)?.status).toBe('complete');
       expect(sim.stats().invalidRequests).toEqual([]);
+    });
+
+    it('catalog entries and schedule overrides: read by their own updated_at, parents unchanged', async () => {
+      // Nothing says a catalog type's or a schedule's updated_at moves when an entry or an override
+      // changes (the simulator keeps them still): every parent is read, children kept by their own.
+      const children = ['catalog_entries', 'schedule_overrides'] as const;
+      const touched = {
+        catalog_entries: sim.touch('catalog_entries', 3),
+        schedule_overrides: sim.touch('schedule_overrides', 2),
+      };
+      const state = Object.fromEntries(children.map((c) => [c, lastState(full, c)]));
+      const run = await collect(
+        source({ lookback_minutes: 0 }).read({
+          streams: children.map((name) => ({ name, syncMode: 'incremental' as const })),
+          state,
+        })
+      );
+      const db = sim.resources();
+      for (const stream of children) {
+        const cursorMs = Date.parse(String(state[stream].cursor));
+        const since = db.get(stream)!.filter((r) => Date.parse(String(r.updated_at)) >= cursorMs);
+        const got = recordsOf(run, stream).map((r) => r.id);
+        expect([stream, got.sort()]).toEqual([stream, since.map((r) => r.id).sort()]);
+        for (const id of touched[stream]) expect(got).toContain(id);
+        expect(got.length).toBeLessThan(recordsOf(full, stream).length);
+        // The new cursor is the children's own: the touched ones' time.
+        expect(Date.parse(String(lastState(run, stream).cursor))).toBeGreaterThan(cursorMs);
+        expect(run.statuses.get(stream)?.status).toBe('complete');
+      }
     });
 
     it('alerts: re-read the re-read window before the cursor, picking up alerts resolved since', async () => {

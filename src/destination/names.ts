@@ -296,7 +296,10 @@ export class NameResolver {
         return user ?? `${quoted(v)} is not the email of a user of this organisation`;
       }
       try {
-        const r = await this.client.get<{ user: User }>(`/v2/users/${encodeURIComponent(v)}`);
+        // One route label for every id: the limiter learns one limit for the route, not one per id.
+        const r = await this.client.get<{ user: User }>(`/v2/users/${encodeURIComponent(v)}`, undefined, {
+          route: 'GET /v2/users/{id}',
+        });
         return r.data.user;
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) {

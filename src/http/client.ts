@@ -1,8 +1,10 @@
 // The HTTP boundary: one axios instance per credential, a per-attempt deadline, our own retry loop
 // outside the limiter, and sanitized errors. Nothing axios throws ever leaves this file: an AxiosError
 // carries the Authorization header in its config and request (libraries.md §2.1).
+import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import axios, { AxiosInstance, AxiosResponse, isAxiosError } from 'axios';
 import type { ConnectorContext, Credential, Logger } from '../contract';
@@ -58,7 +60,11 @@ const DEFAULTS = {
   backoffMaxMs: 60_000,
 };
 
-const USER_AGENT = 'incident-io-connector/0.1 (+https://github.com/incident-io-connector)';
+/** The package's own version, read once (the same path from src/http and from dist/http). */
+const PACKAGE_VERSION = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }
+).version;
+export const USER_AGENT = `incident-io-connector/${PACKAGE_VERSION}`;
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

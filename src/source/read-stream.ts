@@ -113,8 +113,9 @@ async function* readFlatStream(
   };
   const query: Record<string, string | string[]> = { ...def.query, ...def.queryFor?.(opts.config, now()) };
   if (since && def.cursorFilter) query[`${def.cursorFilter}[gte]`] = since;
-  // Without a server-side filter, incremental reads everything and keeps what changed (small lists).
-  const sinceMs = incremental && !def.cursorFilter ? parseTimestamp(since) : undefined;
+  // Without a server-side filter, incremental reads everything and keeps what changed (small lists);
+  // with one, what the server adds (incidents and escalations match it by whole days) is cut here.
+  const sinceMs = incremental || def.cursorFilter ? parseTimestamp(since) : undefined;
   const partitions = def.partitionBy?.values ?? [undefined];
 
   let emitted = 0;
@@ -177,11 +178,28 @@ async function* readChildStream(
   const parentDef = findStream(link.stream);
   if (!parentDef) throw new Error(`stream ${def.name} names an unknown parent ${link.stream}`);
   const prior = (opts.state ?? {}) as StreamCursorState;
-  const parentState = prior.parent ?? (prior.cursor ? { cursor: prior.cursor } : undefined);
+  const now = opts.now ?? Date.now;
+  // Children with a cursor of their own: every parent, children kept by that cursor. A state of an
+  // older version (a parent scan without the children's) starts the scan over, losing nothing.
+  const own = link.ownCursor && def.cursorField ? def.cursorField : undefined;
+  const ownScan = own
+    ? {
+        started_at: (prior.parent && prior.scan?.started_at) || formatTimestamp(now()),
+        max_seen: prior.parent ? prior.scan?.max_seen : undefined,
+      }
+    : undefined;
+  const ownSince =
+    own && opts.syncMode === 'incremental' && prior.cursor
+      ? (parseTimestamp(prior.cursor) ?? 0) - lookbackMs(def, opts.config)
+      : undefined;
+  const parentState = own
+    ? prior.scan
+      ? prior.parent
+      : undefined
+    : (prior.parent ?? (prior.cursor ? { cursor: prior.cursor } : undefined));
   // Incremental children re-read only the parents changed since the cursor.
   const parentMode: SyncMode =
-    opts.syncMode === 'incremental' && parentDef.cursorField ? 'incremental' : 'full_refresh';
-  const now = opts.now ?? Date.now;
+    opts.syncMode === 'incremental' && parentDef.cursorField && !own ? 'incremental' : 'full_refresh';
   let pending: string[] = [];
   let emitted = 0;
   let pages = 0;
@@ -207,6 +225,11 @@ async function* readChildStream(
         signal: opts.signal,
       })) {
         for (const raw of page.records) {
+          if (own && ownScan) {
+            const value = raw[own] as string | undefined;
+            ownScan.max_seen = laterTimestamp(ownScan.max_seen, value);
+            if (ownSince !== undefined && (parseTimestamp(value) ?? Infinity) < ownSince) continue;
+          }
           const record = cleanRecord(def, raw);
           if (link.addToRecord && record[link.param] === undefined) record[link.param] = parentId;
           out.push(opts.transform ? opts.transform(record) : record);
@@ -246,11 +269,16 @@ async function* readChildStream(
     pending = [];
     opts.onPage?.(++pages);
     const parent = msg.state as StreamCursorState;
-    const state: StreamCursorState = parent.scan
-      ? { ...(prior.cursor ? { cursor: prior.cursor } : {}), parent: msg.state }
-      : parent.cursor
-        ? { cursor: parent.cursor }
-        : {};
+    const kept = prior.cursor ? { cursor: prior.cursor } : {};
+    let state: StreamCursorState;
+    if (ownScan) {
+      // The children's own cursor moves, as a flat scan's, once every parent was read.
+      const reached = ownScan.max_seen ? earlierTimestamp(ownScan.max_seen, ownScan.started_at) : undefined;
+      const cursor = laterTimestamp(prior.cursor, reached);
+      state = parent.scan ? { ...kept, parent: msg.state, scan: { ...ownScan } } : cursor ? { cursor } : {};
+    } else {
+      state = parent.scan ? { ...kept, parent: msg.state } : parent.cursor ? { cursor: parent.cursor } : {};
+    }
     yield { type: 'state', stream: def.name, state: state as StreamState };
   }
 }

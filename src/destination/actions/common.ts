@@ -55,8 +55,11 @@ export async function incidentRef(ctx: ActionContext, value: string, field: stri
   const key = ref ? ref[1] : v;
   const found = await ctx.cache.once(`incident:${key}`, async (): Promise<IncidentRef | string> => {
     try {
+      // One route label for every id: the limiter learns one limit for the route, not one per id.
       const r = await ctx.client.get<{ incident: { id: string; mode?: string } }>(
-        `/v2/incidents/${encodeURIComponent(key)}`
+        `/v2/incidents/${encodeURIComponent(key)}`,
+        undefined,
+        { route: 'GET /v2/incidents/{id}' }
       );
       return { id: r.data.incident.id, mode: r.data.incident.mode ?? 'standard' };
     } catch (e) {

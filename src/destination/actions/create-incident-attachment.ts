@@ -1,3 +1,4 @@
+import { BadRecordError } from '../../errors';
 import { childrenOf, compact, incidentRef, IncidentRef, requireOneOf } from './common';
 import type { ActionContext, ActionDefinition } from './types';
 
@@ -45,7 +46,19 @@ export const createIncidentAttachment: ActionDefinition = {
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as AttachmentInput;
-    requireOneOf(raw, ['external_id', 'url'], false);
+    // The spec: "either external_id or url, but not both"; title and emoji are "Only supported for
+    // the arbitrary_url resource type", which attaches a link given as url.
+    requireOneOf(raw, ['external_id', 'url']);
+    if (input.resource_type === 'arbitrary_url') {
+      if (input.url === undefined)
+        throw new BadRecordError([{ field: '/url', reason: 'is required for an arbitrary_url attachment' }]);
+    } else {
+      const extra = (['title', 'emoji'] as const).find((k) => input[k] !== undefined);
+      if (extra)
+        throw new BadRecordError([
+          { field: `/${extra}`, reason: 'is only supported for the arbitrary_url resource type' },
+        ]);
+    }
     const incident = await incidentRef(ctx, input.incident_id, '/incident_id');
     const same = (a: Attachment) =>
       a.resource?.resource_type === input.resource_type &&

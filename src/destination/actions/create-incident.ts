@@ -13,7 +13,8 @@ import type { ActionDefinition } from './types';
 interface CreateIncidentInput {
   name: string;
   summary?: string;
-  severity?: string;
+  /** Required by the input schema: incident.io answers 422 is_required on severity_id without one. */
+  severity: string;
   status?: string;
   incident_type?: string;
   visibility: 'public' | 'private';
@@ -45,7 +46,7 @@ export const createIncident: ActionDefinition = {
     const input = raw as unknown as CreateIncidentInput;
     const [severity_id, incident_status_id, incident_type_id, custom_field_entries, roles, stamps] =
       await resolveAll(
-        input.severity ? ctx.names.resolve(SEVERITIES, input.severity, '/severity') : undefined,
+        ctx.names.resolve(SEVERITIES, input.severity, '/severity'),
         input.status ? ctx.names.resolve(INCIDENT_STATUSES, input.status, '/status') : undefined,
         input.incident_type
           ? ctx.names.resolve(INCIDENT_TYPES, input.incident_type, '/incident_type')

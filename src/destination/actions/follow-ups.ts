@@ -147,8 +147,10 @@ async function followUpById(ctx: ActionContext, id: string): Promise<FollowUp> {
 }
 
 // Spec: PUT /v2/follow_ups/{id} (Follow-ups V2#Update) — https://docs.incident.io/api-reference/follow-ups-v2/update
-// A PUT sets the given values: repeating it changes nothing. Fields the record leaves out keep their
-// current values (read first), so the record only needs what changes.
+// A PUT sets the given values: repeating it changes nothing. What the record leaves out keeps its
+// current value (read first) and is sent again, so the PUT clears nothing by accident; the assignees
+// take an explicit null to unassign (FollowUpsUpdatePayloadV2: "Set to null to unassign"). The
+// category cannot be read back (FollowUpV2 has no category): it is sent only when the record gives it.
 export const updateFollowUp: ActionDefinition = {
   name: 'update_follow_up',
   description:
@@ -191,16 +193,18 @@ export const updateFollowUp: ActionDefinition = {
       input.assignee ? ctx.names.user(input.assignee, '/assignee') : undefined,
       input.assignee_team ? ctx.names.resolve(TEAMS, input.assignee_team, '/assignee_team') : undefined
     );
-    const pickValue = <T>(given: T | null | undefined, now: T | undefined): T | undefined =>
-      given === undefined ? now : given === null ? undefined : given;
+    // Left out: the current value. null: none — sent as null for the assignees (the spec's way to
+    // unassign), left out for the priority (the spec does not take null there; the PUT sets what it
+    // is given).
+    const keep = <T>(given: T | null | undefined, now: T | undefined): T | null | undefined =>
+      given === undefined ? now : given;
     const wanted = {
       title: input.title ?? current.title,
       status: input.status ?? (current.status === 'deleted' ? 'outstanding' : current.status),
-      // Not a property of the PUT payload in the spec: sent only when the record sets it.
-      description: input.description,
-      assignee_id: pickValue(input.assignee === null ? null : assignee?.id, current.assignee?.id),
-      assignee_team_id: pickValue(input.assignee_team === null ? null : team, current.assignee_team?.id),
-      follow_up_priority_option_id: pickValue(input.priority_id, current.priority?.id),
+      description: input.description ?? current.description,
+      assignee_id: keep(input.assignee === null ? null : assignee?.id, current.assignee?.id),
+      assignee_team_id: keep(input.assignee_team === null ? null : team, current.assignee_team?.id),
+      follow_up_priority_option_id: keep(input.priority_id, current.priority?.id) ?? undefined,
       // Reference labels stay: they are how the follow-up is found again.
       labels:
         input.labels === undefined
@@ -213,9 +217,9 @@ export const updateFollowUp: ActionDefinition = {
     const unchanged =
       wanted.title === current.title &&
       wanted.status === current.status &&
-      (wanted.description === undefined || wanted.description === current.description) &&
-      wanted.assignee_id === current.assignee?.id &&
-      wanted.assignee_team_id === current.assignee_team?.id &&
+      wanted.description === current.description &&
+      (wanted.assignee_id ?? undefined) === current.assignee?.id &&
+      (wanted.assignee_team_id ?? undefined) === current.assignee_team?.id &&
       wanted.follow_up_priority_option_id === current.priority?.id &&
       JSON.stringify(wanted.labels) === JSON.stringify(current.labels ?? []) &&
       input.category_id === undefined;

@@ -97,7 +97,8 @@ export const escalations: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   cursorFilter: 'updated_at',
-  timePartition: { filter: 'created_at' },
+  // Matched by whole days, like incidents (README "Streams").
+  timePartition: { filter: 'created_at', wholeDays: true },
   syncModes: FULL_AND_INCREMENTAL,
   readRoles: ON_CALL_READER,
 };
@@ -117,14 +118,15 @@ export const escalationPaths: StreamDefinition = {
   readRoles: ON_CALL_READER,
 };
 
-// Spec: GET /v2/schedules (Schedules V2#List)
+// Spec: GET /v2/schedules (Schedules V2#List) — "next_shifts will only be returned when the page size
+// is 25 or lower": 25 a page (schedules are few).
 export const schedules: StreamDefinition = {
   name: 'schedules',
-  description: 'On-call schedules with their rotations.',
+  description: 'On-call schedules with their rotations and next shifts.',
   docs: 'https://docs.incident.io/api-reference/schedules-v2/list',
   path: '/v2/schedules',
   recordsField: 'schedules',
-  pageSize: 250,
+  pageSize: 25,
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
@@ -154,7 +156,9 @@ export const scheduleEntries: StreamDefinition = {
   extraProperties: { schedule_id: { type: 'string', description: 'Added by the connector: the schedule.' } },
 };
 
-// Spec: GET /v2/schedule_overrides (Schedules V2#ListOverrides)
+// Spec: GET /v2/schedule_overrides (Schedules V2#ListOverrides) — schedule_id required, no time
+// filter: incremental reads every schedule's overrides and keeps those updated since the cursor (an
+// override's change does not move its schedule's updated_at).
 export const scheduleOverrides: StreamDefinition = {
   name: 'schedule_overrides',
   description: 'Overrides of on-call schedules, per schedule.',
@@ -162,7 +166,7 @@ export const scheduleOverrides: StreamDefinition = {
   path: '/v2/schedule_overrides',
   recordsField: 'overrides',
   pageSize: 250,
-  parent: { stream: 'schedules', param: 'schedule_id' },
+  parent: { stream: 'schedules', param: 'schedule_id', ownCursor: true },
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,

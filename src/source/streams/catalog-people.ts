@@ -27,7 +27,9 @@ export const catalogResources: StreamDefinition = {
   readRoles: CATALOG_READER,
 };
 
-// Spec: GET /v3/catalog_entries (Catalog V3#ListEntries)
+// Spec: GET /v3/catalog_entries (Catalog V3#ListEntries) — catalog_type_id required, no time filter:
+// incremental reads every type's entries and keeps those updated since the cursor (an entry's change
+// does not move its type's updated_at).
 export const catalogEntries: StreamDefinition = {
   name: 'catalog_entries',
   description: 'Catalog entries, per catalog type.',
@@ -35,7 +37,7 @@ export const catalogEntries: StreamDefinition = {
   path: '/v3/catalog_entries',
   recordsField: 'catalog_entries',
   pageSize: 250,
-  parent: { stream: 'catalog_types', param: 'catalog_type_id' },
+  parent: { stream: 'catalog_types', param: 'catalog_type_id', ownCursor: true },
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,

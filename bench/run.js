@@ -94,7 +94,8 @@ async function figureRead() {
     const pages =
       Math.ceil(counts.incidents / 250) + Math.ceil(counts.alerts / 50) + Math.ceil(counts.escalations / 50);
     const env = { ...rateEnv, INCIDENT_IO_API_KEY: sim.apiKey, INCIDENT_IO_BASE_URL: sim.url };
-    const window = 'created_at[gte]=2020-01-01T00:00:00Z&created_at[lte]=2030-01-01T00:00:00Z';
+    // One date_range: the live API refuses [gte] and [lte] together (README "What the simulator models").
+    const window = 'created_at[date_range]=2020-01-01~2030-01-01';
     await warmUp(sim, [
       '/v2/incidents?page_size=250',
       `/v2/alerts?page_size=50&${window}`,

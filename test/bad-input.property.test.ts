@@ -407,7 +407,7 @@ describe('over the CLI', () => {
       { name: 'Huge severity', severity: huge },
       { name: 'Huge summary', summary: huge },
       { name: 'Huge custom field', custom_fields: { Impact: huge } },
-      { name: 'Small one', mode: 'test' },
+      { name: 'Small one', severity: 'Minor', mode: 'test' },
     ].map((r) => JSON.stringify(r));
     const file = path.join(tmp, 'huge.jsonl');
     fs.writeFileSync(file, `${lines.join('\n')}\n`);

@@ -8,7 +8,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { jsonLines, setupCanary } from './helpers/cli';
 
-const c = setupCanary({ seed: 5 });
+// With latency and jitter: the CLI's concurrent requests come back out of order, as they do live.
+const c = setupCanary({ seed: 5, latencyMs: 4, jitter: 0.5 });
 
 describe('the canary key never leaks', () => {
   it('on working endpoints, with the key from the environment', async () => {

@@ -158,7 +158,7 @@ describe('write', () => {
       [
         JSON.stringify({ name: `${tag} checkout down`, severity: 'Major', status: 'Investigating' }),
         JSON.stringify({ name: `${tag} login slow`, severity: 'Minor', visibility: 'public' }),
-        JSON.stringify({ name: `${tag} test incident`, mode: 'test' }),
+        JSON.stringify({ name: `${tag} test incident`, severity: 'Minor', mode: 'test' }),
         '{"name": "not json",',
         JSON.stringify({ name: `${tag} unknown severity`, severity: 'Apocalyptic' }),
       ].join('\n') + '\n';

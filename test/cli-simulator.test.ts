@@ -2,7 +2,7 @@
 // --unlimited really lifting the bucket, and the limited ones on --burst/--refill setting it.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { CLI } from './helpers/cli';
+import { CLI, runCli } from './helpers/cli';
 
 interface Running {
   url: string;
@@ -59,11 +59,24 @@ describe('simulator command', () => {
     }
   }, 30_000);
 
+  test('--latency with --jitter starts and serves; --jitter must be a fraction', async () => {
+    const sim = await startCommand(['--latency', '5', '--jitter', '0.5']);
+    try {
+      expect((await get(`${sim.url}/v1/identity`, sim.apiKey)).status).toBe(200);
+    } finally {
+      expect(await sim.stop()).toBe(0);
+    }
+    const bad = await runCli(['simulator', '--jitter', '2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--jitter must be between 0 and 1/);
+  }, 30_000);
+
   test('--burst and --refill set the key bucket: the request after the burst is refused', async () => {
     const sim = await startCommand(['--burst', '3', '--refill', '1']);
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await get(`${sim.url}/v2/incidents`, sim.apiKey)).status);
+      // (Not GET /v2/incidents: its own bucket, scaled with the key's, is tighter still.)
+      for (let i = 0; i < 4; i++) statuses.push((await get(`${sim.url}/v1/identity`, sim.apiKey)).status);
       expect(statuses).toEqual([200, 200, 200, 429]);
     } finally {
       expect(await sim.stop()).toBe(0);

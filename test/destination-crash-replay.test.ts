@@ -421,7 +421,10 @@ describe('the CLI write flags', () => {
 
   it('--dry-run sends no write and prints what it would send', async () => {
     sim.resetStats();
-    const input = writeInput('dry.jsonl', [{ name: 'Dry CLI', severity: 'Major' }, { name: 'Dry CLI 2' }]);
+    const input = writeInput('dry.jsonl', [
+      { name: 'Dry CLI', severity: 'Major' },
+      { name: 'Dry CLI 2', severity: 'Minor' },
+    ]);
     const r = await runCli(['write', '--action', 'create_incident', '--input', input, '--dry-run'], {
       env: env(),
     });

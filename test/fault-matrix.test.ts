@@ -389,7 +389,7 @@ function writeRecords(tag: string): Array<Record<string, unknown>> {
     name: `Fault matrix ${tag} #${i}`,
     summary: `record ${i} of the ${tag} case`,
     mode: 'test',
-    ...(i % 3 === 0 ? { severity: 'Minor' } : {}),
+    severity: i % 3 === 0 ? 'Minor' : 'Major',
   }));
 }
 

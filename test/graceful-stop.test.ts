@@ -210,7 +210,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
     const records = Array.from({ length: WRITES }, (_, i) => ({
       name: `Stopped by ${signal} #${i}`,
       mode: 'test',
-      ...(i % 5 === 0 ? { severity: 'Minor' } : {}),
+      severity: i % 5 === 0 ? 'Minor' : 'Major',
     }));
     const input = path.join(tmp, `write-${signal}.jsonl`);
     fs.writeFileSync(input, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -239,7 +239,8 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
 
   it('during write from a stdin that stays open (waiting for input): stops at once', async () => {
     const run = start(['write', '--action', 'create_incident'], env({}, writeSim), { keepStdinOpen: true });
-    const line = (i: number) => `${JSON.stringify({ name: `Open stdin ${signal} #${i}`, mode: 'test' })}\n`;
+    const line = (i: number) =>
+      `${JSON.stringify({ name: `Open stdin ${signal} #${i}`, severity: 'Minor', mode: 'test' })}\n`;
     for (let i = 0; i < 5; i++) run.child.stdin!.write(line(i));
     // The five are written; then the input goes quiet without ending.
     await waitFor(

@@ -61,7 +61,15 @@ function registry(opts: { logger?: Logger } = {}): LimiterRegistry {
 }
 
 async function simulator(incidents = 600): Promise<Simulator> {
-  const sim = await startSimulator({ incidents, seed: 11, bucket: BUCKET });
+  // What these tests share is the key's bucket: GET /v2/incidents gets it too, instead of its own
+  // 1/20 of it (60/min live), which would make the reads wait on that route alone
+  // (test/rate-limits-e2e.test.ts and simulator-live-rules.test.ts cover the route's limit).
+  const sim = await startSimulator({
+    incidents,
+    seed: 11,
+    bucket: BUCKET,
+    endpointLimits: { 'GET /v2/incidents': BUCKET },
+  });
   cleanups.push(() => sim.close());
   return sim;
 }
@@ -93,7 +101,7 @@ async function drainWrite(iter: AsyncIterable<WriteResult>): Promise<number> {
 }
 
 const records = (prefix: string, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ name: `${prefix} ${i}`, mode: 'test' }));
+  Array.from({ length: n }, (_, i) => ({ name: `${prefix} ${i}`, severity: 'Minor', mode: 'test' }));
 
 /** A source and a destination on the simulator's key, each through its own registry ("process"). */
 function worker(sim: Simulator, limiters: LimiterRegistry, redisExtra = {}) {

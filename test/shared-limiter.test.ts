@@ -8,7 +8,15 @@ const BUCKET = { burst: 15, refillPerSecond: 60 };
 let sim: Simulator;
 
 beforeEach(async () => {
-  sim = await startSimulator({ incidents: 600, seed: 11, bucket: BUCKET });
+  // What these tests share is the key's bucket: GET /v2/incidents gets it too, instead of its own
+  // 1/20 of it (60/min live), which would make the reads wait on that route alone
+  // (test/rate-limits-e2e.test.ts and simulator-live-rules.test.ts cover the route's limit).
+  sim = await startSimulator({
+    incidents: 600,
+    seed: 11,
+    bucket: BUCKET,
+    endpointLimits: { 'GET /v2/incidents': BUCKET },
+  });
 });
 afterEach(async () => {
   await sim.close();
@@ -47,7 +55,7 @@ function build(apiKey: string, limiters?: LimiterRegistry) {
 }
 
 const records = (prefix: string, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ name: `${prefix} ${i}`, mode: 'test' }));
+  Array.from({ length: n }, (_, i) => ({ name: `${prefix} ${i}`, severity: 'Minor', mode: 'test' }));
 
 describe('one limiter per key', () => {
   it('shares one budget between a source and a destination on the same key: 0 responses 429', async () => {

@@ -23,6 +23,16 @@ function int(name: string) {
   };
 }
 
+/** A fraction in [0, 1]. */
+function fraction(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(value.trim() !== '' && n >= 0 && n <= 1))
+      throw new InvalidArgumentError(`${name} must be between 0 and 1`);
+    return n;
+  };
+}
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function buildProgram(
@@ -132,6 +142,11 @@ export function buildProgram(
     .option('--burst <n>', 'token bucket size per key', int('--burst'))
     .option('--refill <n>', 'token bucket refill per second', int('--refill'))
     .option('--latency <ms>', 'added latency per request', int('--latency'))
+    .option(
+      '--jitter <fraction>',
+      'spread of --latency: 0.2 = each request latency ± 20%',
+      fraction('--jitter')
+    )
     .option('--unlimited', 'no rate limit')
     .option('--alerts <n>', 'seeded alerts', int('--alerts'))
     .option('--escalations <n>', 'seeded escalations', int('--escalations'))

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSimulator, type Simulator } from '../../src/simulator';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/host/cli.js');
@@ -168,7 +168,9 @@ export interface CanaryHarness {
  * Registers the hooks of a canary test file: a simulator knowing the canary key, a fresh store and temp
  * dir per test, and after each test a byte search of every file left in them.
  */
-export function setupCanary(simOptions: { incidents?: number; seed?: number } = {}): CanaryHarness {
+export function setupCanary(
+  simOptions: Pick<SimulatorOptions, 'incidents' | 'seed' | 'latencyMs' | 'jitter'> = {}
+): CanaryHarness {
   const key = `inc_canary_${randomBytes(20).toString('hex')}`;
   const roles = ['viewer', 'incident_creator'];
   const forms = secretForms(key);
@@ -193,6 +195,7 @@ export function setupCanary(simOptions: { incidents?: number; seed?: number } = 
   beforeAll(async () => {
     sim = await startSimulator({
       port: 0,
+      ...simOptions,
       incidents: simOptions.incidents ?? 300,
       seed: simOptions.seed ?? 5,
       keys: [{ key, name: 'Canary key', roles }],

@@ -105,10 +105,13 @@ export async function runDemo(session: Session, opts: { incidents?: number } = {
         `incident.io created ${createdBySimulator[1]} — the idempotency keys made the replay safe`
     );
     const stats = sim.stats();
+    // Requests the live API is recorded to refuse (README "What the simulator models"): must be none.
+    const refused = stats.liveRuleViolations.length;
     say(
       `\nSummary: ${records} incidents read over ${pages} pages, ${createdBySimulator[0]} created, ` +
         `${createdBySimulator[1]} created on the second write; ${stats.requests} API requests, ` +
-        `${stats.byStatus['429'] ?? 0} rate-limited, ${stats.invalidRequests.length} invalid, in ${((Date.now() - started) / 1000).toFixed(1)} s`
+        `${stats.byStatus['429'] ?? 0} rate-limited, ${stats.invalidRequests.length} invalid, ` +
+        `${refused} requests the live API would refuse, in ${((Date.now() - started) / 1000).toFixed(1)} s`
     );
     // Every incident read, over as many pages as 250 a page makes (`demo --incidents N` with N < 1000
     // used to fail here whatever happened).
@@ -118,7 +121,8 @@ export async function runDemo(session: Session, opts: { incidents?: number } = {
       pages >= Math.ceil(seeded / 250) &&
       createdBySimulator[0] === WRITES &&
       createdBySimulator[1] === 0 &&
-      runs[1].ok === WRITES;
+      runs[1].ok === WRITES &&
+      refused === 0;
     if (!ok) say('The demo did not reach its expected outcome.');
     return ok ? EXIT.OK : EXIT.FAILED;
   } finally {

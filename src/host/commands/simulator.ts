@@ -11,6 +11,8 @@ export interface SimulatorCommandOptions {
   burst?: number;
   refill?: number;
   latency?: number;
+  /** Spread of the latency, as a fraction of it: 0.2 draws each request's from latency ± 20%. */
+  jitter?: number;
   retryAfter?: 'seconds' | 'http-date';
   unlimited?: boolean;
   alerts?: number;
@@ -32,6 +34,7 @@ export async function runSimulator(opts: SimulatorCommandOptions): Promise<numbe
         ? { burst: opts.burst ?? 1200, refillPerSecond: opts.refill ?? 20 }
         : undefined,
     latencyMs: opts.latency,
+    jitter: opts.jitter,
     retryAfterFormat: opts.retryAfter,
   });
   // Seed every resource now, before announcing the URL: the first client is then not the one that

@@ -38,7 +38,10 @@ const EARLIEST_POSSIBLE = Date.parse('2019-01-01T00:00:00Z');
 const SECOND = 1000;
 const DAY = 86_400_000;
 
-/** The unit partitions start on: days where the API matches by day, else days when the range holds one per partition. */
+/**
+ * The unit partitions start on: days where the API matches by day, else days when the range holds one
+ * per partition, else seconds.
+ */
 function partitionUnit(def: StreamDefinition, fromMs: number, toMs: number, n: number): number {
   return def.timePartition!.wholeDays || toMs - fromMs >= n * DAY ? DAY : SECOND;
 }
@@ -63,7 +66,7 @@ const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 /**
  * The filter for the window [from, to) on `field`: one `date_range` when bounded (both ends inclusive:
  * with whole days, the days from `from`'s to the one before `to`), a single `gte` when open. The
- * server's answer may be wider (whole days); trimToWindow cuts it back.
+ * server's answer may be wider (whole days): readPartitioned trims every page back to the window.
  */
 export function windowQuery(
   field: string,

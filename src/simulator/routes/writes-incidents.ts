@@ -172,7 +172,6 @@ interface FollowUpUpdatePayload extends Omit<FollowUpPayload, 'assignee_id' | 'a
   status: string;
   assignee_id?: string | null;
   assignee_team_id?: string | null;
-  follow_up_category_id?: string;
 }
 
 interface FollowUpPayload {

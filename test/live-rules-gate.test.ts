@@ -9,6 +9,8 @@ test('undeclared live-rule violations fail their test file; declared ones do not
     rootDir: ROOT,
     preset: 'ts-jest',
     testEnvironment: 'node',
+    // As the suite's own: starting a CLI simulator can take seconds on a loaded machine.
+    testTimeout: 60_000,
     roots: ['<rootDir>/test/fixtures/live-rules'],
     testMatch: ['**/*.fixture.ts'],
     globalSetup: '<rootDir>/test/global-setup.js',

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { isLosslessNumber, isSafeNumber, parse as parseLossless } from 'lossless-json';
 import type { FieldProblem } from '../errors';
+import { nestingDepth } from '../util/nesting';
 import { pointerSegment } from '../validation';
 import { splitLines } from './line-splitter';
 
@@ -37,21 +38,6 @@ const BLANK = new Set([0x20, 0x09, 0x0d]);
 function isBlank(bytes: Buffer): boolean {
   for (const b of bytes) if (!BLANK.has(b)) return false;
   return true;
-}
-
-/** Containers nested in `value`, counted without recursion (stops counting past `limit`). */
-export function nestingDepth(value: unknown, limit = Infinity): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > max) max = depth;
-    if (max > limit) return max;
-    for (const child of Object.values(v))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return max;
 }
 
 /**

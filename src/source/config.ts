@@ -13,6 +13,8 @@ export interface SourceConfig {
   stream_concurrency: number;
   max_partitions: number;
   page_concurrency?: number;
+  /** Deepest nesting of a record (objects and lists) the source emits. */
+  max_depth: number;
 }
 
 export function validateSourceConfig(input: unknown): SourceConfig {

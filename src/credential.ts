@@ -6,6 +6,15 @@ import { toProblems, validatorFor } from './validation';
 
 export const DEFAULT_BASE_URL = 'https://api.incident.io';
 
+/**
+ * A key goes in a Bearer token, whose characters RFC 6750 fixes; incident.io issues "inc_" and hex.
+ * Anything else (spaces, quotes, backslashes) is a copy-and-paste mistake, and a key holding them
+ * would take other forms once escaped in a message (harder to redact).
+ */
+const KEY_CHARACTERS =
+  'may hold only letters, digits and - . _ ~ + / (then = at the end), as a Bearer token does: ' +
+  'no spaces, line breaks, quotes or backslashes (check that the key was copied alone)';
+
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
 /** Only https:, or plain http: to this machine (a simulator), may carry the key. */
@@ -40,7 +49,11 @@ export function validateCredential(input: unknown): Credential {
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     problems.push({ field: '/', reason: 'must be an object with an api_key' });
   } else if (!validate(copy)) {
-    problems.push(...toProblems(validate.errors));
+    problems.push(
+      ...toProblems(validate.errors).map((p) =>
+        p.field === '/api_key' && p.reason === 'has an invalid format' ? { ...p, reason: KEY_CHARACTERS } : p
+      )
+    );
   }
   if (typeof copy.base_url === 'string' && !problems.some((p) => p.field === '/base_url')) {
     const p = baseUrlProblem(copy.base_url);

@@ -132,7 +132,8 @@ export class CredentialStore {
       if (store.master_key_id !== undefined && store.master_key_id !== masterKeyId(key)) {
         throw this.wrongMasterKey();
       }
-      if (store.master_key_id === undefined && store.credentials.length > 0) this.decrypt(store.credentials[0], store);
+      if (store.master_key_id === undefined && store.credentials.length > 0)
+        this.decrypt(store.credentials[0], store);
       const clear: StoredCredentialInfo = {
         ...info,
         base_url: credential.base_url,
@@ -185,8 +186,11 @@ export class CredentialStore {
       const entries = (parsed as { credentials?: unknown })?.credentials;
       const problems = toProblems(validate.errors).map((p) => {
         const i = /^\/credentials\/(\d+)/.exec(p.field)?.[1];
-        const named = i !== undefined && Array.isArray(entries) ? (entries[Number(i)] as { name?: unknown }) : undefined;
-        return typeof named?.name === 'string' ? { ...p, reason: `${p.reason} (the entry of "${named.name}")` } : p;
+        const named =
+          i !== undefined && Array.isArray(entries) ? (entries[Number(i)] as { name?: unknown }) : undefined;
+        return typeof named?.name === 'string'
+          ? { ...p, reason: `${p.reason} (the entry of "${named.name}")` }
+          : p;
       });
       throw new ConfigError(
         `the credential store ${this.file} (left untouched: fix or remove the entries named, or restore it from a backup)`,
@@ -303,10 +307,13 @@ export class CredentialStore {
 
   private decrypt(entry: StoredCredential, store: StoreFile): string {
     const key = this.masterKey(false);
-    if (store.master_key_id !== undefined && store.master_key_id !== masterKeyId(key)) throw this.wrongMasterKey();
+    if (store.master_key_id !== undefined && store.master_key_id !== masterKeyId(key))
+      throw this.wrongMasterKey();
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.secret.iv, 'base64'));
-      decipher.setAAD(entry.secret.aad === AAD_VERSION ? associatedData(entry) : Buffer.from(entry.name, 'utf8'));
+      decipher.setAAD(
+        entry.secret.aad === AAD_VERSION ? associatedData(entry) : Buffer.from(entry.name, 'utf8')
+      );
       decipher.setAuthTag(Buffer.from(entry.secret.tag, 'base64'));
       return Buffer.concat([
         decipher.update(Buffer.from(entry.secret.data, 'base64')),

@@ -22,6 +22,8 @@ export interface GlobalOptions {
   credential?: string;
   verbose?: boolean;
   quiet?: boolean;
+  /** --allow-host: hosts trusted beyond the manifest's allowedHosts. */
+  allowHost?: string[];
 }
 
 export class Session {
@@ -33,7 +35,7 @@ export class Session {
   interrupted = false;
 
   constructor(readonly opts: GlobalOptions) {
-    this.loaded = loadPlugin(PACKAGE_ROOT);
+    this.loaded = loadPlugin(PACKAGE_ROOT, { allowHosts: opts.allowHost });
     // The limiter's own warnings (Redis lost, Redis back) go to the same redacting logger.
     this.limiters = new LimiterRegistry({}, { logger: this.logger });
     // Redact the environment's key even before a command decides to use it.

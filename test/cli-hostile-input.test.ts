@@ -20,6 +20,7 @@ import {
   type CliResult,
 } from './helpers/cli';
 import { startServer, type LocalServer } from './helpers/local-server';
+import { expectNoCrash } from './helpers/no-crash';
 
 const KEY = `inc_hostile_${'5eed'.repeat(12)}`;
 
@@ -60,23 +61,6 @@ const file = (name: string, content: string | Buffer) => {
 };
 
 const created = () => sim.stats().created.incidents;
-
-/** A message for a person: no "internal error", no stack trace, no Node internals. */
-export function expectNoCrash(label: string, r: { stdout: string; stderr: string }): void {
-  for (const [stream, text] of [
-    ['stdout', r.stdout],
-    ['stderr', r.stderr],
-  ] as const) {
-    const found = [
-      /internal error/i.test(text) && 'internal error',
-      /^\s{4}at /m.test(text) && 'a stack frame',
-      /^\w*Error: /m.test(text) && 'an Error: line',
-      /node:internal/.test(text) && 'node:internal',
-      /Unhandled 'error' event/.test(text) && 'an unhandled error event',
-    ].filter(Boolean);
-    expect({ label, stream, found }).toEqual({ label, stream, found: [] });
-  }
-}
 
 /**
  * The write invariant: one result line per input record, in = ok + rejected + failed in the summary,

@@ -4,7 +4,7 @@
 // that JSON.parse would change (1e400 becomes Infinity, then null; a 30-digit integer loses digits)
 // is refused, naming its field, rather than sent changed.
 import { isUtf8 } from 'node:buffer';
-import { isLosslessNumber, isSafeNumber, parse as parseLossless } from 'lossless-json';
+import { isLosslessNumber, parse as parseLossless, splitNumber } from 'lossless-json';
 import type { FieldProblem } from '../errors';
 import { nestingDepth } from '../util/nesting';
 import { pointerSegment } from '../validation';
@@ -46,6 +46,17 @@ function isBlank(bytes: Buffer): boolean {
  */
 const MAYBE_LOSSY = /\d(?:\.?\d){15}|\d[eE]/;
 
+/**
+ * Whether a JSON number text comes out of JSON.parse and JSON.stringify as the same decimal number
+ * (9007199254740994 does; 9007199254740993, 1e400 and 1e-400 do not).
+ */
+export function survivesJson(text: string): boolean {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return false;
+  const [a, b] = [splitNumber(text), splitNumber(String(n))];
+  return a.digits === b.digits && a.exponent === b.exponent && (a.sign === b.sign || a.digits === '0');
+}
+
 /** Every number in `text` (a JSON document) that JSON.parse would change, by JSON pointer. */
 export function lossyNumbers(text: string): FieldProblem[] {
   if (!MAYBE_LOSSY.test(text)) return [];
@@ -56,7 +67,7 @@ export function lossyNumbers(text: string): FieldProblem[] {
   while (stack.length > 0) {
     const [v, at] = stack.pop()!;
     if (isLosslessNumber(v)) {
-      if (!isSafeNumber(v.value)) {
+      if (!survivesJson(v.value)) {
         const shown = v.value.length > 40 ? `${v.value.slice(0, 40)}…` : v.value;
         problems.push({
           field: at || '/',

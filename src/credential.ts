@@ -17,6 +17,11 @@ const KEY_CHARACTERS =
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
+/** localhost, 127.x.x.x or [::1]: this machine (a simulator). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** Only https:, or plain http: to this machine (a simulator), may carry the key. */
 export function baseUrlProblem(value: string): string | undefined {
   let url: URL;
@@ -29,8 +34,7 @@ export function baseUrlProblem(value: string): string | undefined {
   if (url.search || url.hash) return 'must not contain a query or fragment';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
-    const host = url.hostname;
-    if (LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return undefined;
+    if (isLoopbackHost(url.hostname)) return undefined;
     return 'must use https: (plain http: is only accepted for a loopback address such as 127.0.0.1)';
   }
   return 'must use https:';

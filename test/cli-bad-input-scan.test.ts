@@ -53,6 +53,16 @@ interface Case {
 /** A saved credential's store file, to garble (made once, in beforeAll of the scan). */
 let goodStore: { credentials: Array<Record<string, unknown>> } & Record<string, unknown>;
 
+/** `read --stream incidents [--limit 5]` resuming from a state file holding `content`. */
+const readWithState = (name: string, content: string, limit = true) => [
+  'read',
+  '--stream',
+  'incidents',
+  ...(limit ? ['--limit', '5'] : []),
+  '--state-file',
+  write(name, content),
+];
+
 function cases(): Case[] {
   const entry = goodStore.credentials[0];
   const garbled = (secret: unknown) => ({ ...goodStore, credentials: [{ ...entry, secret }] });
@@ -228,62 +238,32 @@ function cases(): Case[] {
     // Per-stream state.
     {
       name: 'state of a stream is a string',
-      args: [
-        'read',
-        '--stream',
-        'incidents',
-        '--limit',
-        '5',
-        '--state-file',
-        write('st1.json', '{"streams":{"incidents":"abc"}}'),
-      ],
+      args: readWithState('st1.json', '{"streams":{"incidents":"abc"}}'),
       code: 0,
       says: /\[warn\] incidents: the saved state is not usable \(it is a string, not an object\)/,
     },
     {
       name: 'state of a stream is a number',
-      args: [
-        'read',
-        '--stream',
-        'incidents',
-        '--limit',
-        '5',
-        '--state-file',
-        write('st2.json', '{"streams":{"incidents":42}}'),
-      ],
+      args: readWithState('st2.json', '{"streams":{"incidents":42}}'),
       code: 0,
       says: /\[warn\] incidents: the saved state is not usable \(it is a number/,
     },
     {
       name: 'cursor that is not a date',
-      args: [
-        'read',
-        '--stream',
-        'incidents',
-        '--limit',
-        '5',
-        '--state-file',
-        write('st3.json', '{"streams":{"incidents":{"cursor":"last tuesday"}}}'),
-      ],
+      args: readWithState('st3.json', '{"streams":{"incidents":{"cursor":"last tuesday"}}}'),
       code: 0,
       says: /\[warn\] incidents: the saved state is not usable \(its cursor is not a time\)/,
       check: (r) => expect(jsonLines(r.stdout).filter((m) => m.type === 'record')).toHaveLength(5),
     },
     {
       name: 'cursor in the future',
-      args: [
-        'read',
-        '--stream',
-        'incidents',
-        '--state-file',
-        write('st4.json', '{"streams":{"incidents":{"cursor":"2999-01-01T00:00:00Z"}}}'),
-      ],
+      args: readWithState('st4.json', '{"streams":{"incidents":{"cursor":"2999-01-01T00:00:00Z"}}}', false),
       code: 2,
       says: /\/incidents\/cursor: is 2999-01-01T00:00:00Z, in the future/,
     },
     {
       name: 'state file of another kind',
-      args: ['read', '--stream', 'incidents', '--state-file', write('st5.json', 'null')],
+      args: readWithState('st5.json', 'null', false),
       code: 2,
       says: /st5\.json: is not a state file/,
     },

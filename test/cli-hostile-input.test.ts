@@ -62,6 +62,10 @@ const file = (name: string, content: string | Buffer) => {
 
 const created = () => sim.stats().created.incidents;
 
+/** `write --action create_incident` with these options, in this test's environment. */
+const writeCli = (...opts: string[]) =>
+  runCli(['write', '--action', 'create_incident', ...opts], { env: env() });
+
 /**
  * The write invariant: one result line per input record, in = ok + rejected + failed in the summary,
  * and the simulator created exactly the incidents reported "created" (no record sent without its
@@ -103,12 +107,7 @@ describe('records lost or written without a result', () => {
     const input = file('dead.jsonl', `${incident('Fed back 1')}\n${incident('Fed back 2')}\n`);
     const before = fs.readFileSync(input);
     const c0 = created();
-    const same = await runCli(
-      ['write', '--action', 'create_incident', '--input', input, '--dead-letter', input],
-      {
-        env: env(),
-      }
-    );
+    const same = await writeCli('--input', input, '--dead-letter', input);
     expectNoCrash('same file', same);
     expect(same.code).toBe(2);
     expect(same.stderr).toMatch(/--dead-letter: .*dead\.jsonl is the same file as --input/);
@@ -147,9 +146,7 @@ describe('records lost or written without a result', () => {
       { name: '{{ constructor.name }}' },
     ]) {
       const config = file('config.json', JSON.stringify({ mapping }));
-      const r = await runCli(['write', '--action', 'create_incident', '--input', input, '--config', config], {
-        env: env(),
-      });
+      const r = await writeCli('--input', input, '--config', config);
       expectNoCrash(JSON.stringify(mapping), r);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/\/mapping\/.*must not (name|refer to) "(__proto__|constructor)"/);
@@ -165,12 +162,7 @@ describe('records lost or written without a result', () => {
     );
     const dead = path.join(tmp, 'dead.jsonl');
     const c0 = created();
-    const r = await runCli(
-      ['write', '--action', 'create_incident', '--input', input, '--dead-letter', dead],
-      {
-        env: env(),
-      }
-    );
+    const r = await writeCli('--input', input, '--dead-letter', dead);
     expectNoCrash('deep', r);
     expect(r.code).toBe(1);
     const results = expectInvariant(r, 3, c0);
@@ -219,12 +211,7 @@ describe('records lost or written without a result', () => {
     const input = file('lossy.jsonl', Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
     const dead = path.join(tmp, 'dead.jsonl');
     const c0 = created();
-    const r = await runCli(
-      ['write', '--action', 'create_incident', '--input', input, '--dead-letter', dead],
-      {
-        env: env(),
-      }
-    );
+    const r = await writeCli('--input', input, '--dead-letter', dead);
     expectNoCrash('lossy', r);
     const results = expectInvariant(r, 5, c0);
     expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'ok']);

@@ -3,14 +3,11 @@
 // entry, a runtime config) is refused before the key could be sent there, unless the user names the
 // host themselves. Loopback addresses (a local simulator) are always allowed.
 import type { ConnectorPlugin, Credential, ProbeResult } from '../contract';
+import { isLoopbackHost } from '../credential';
 import { ConfigError } from '../errors';
 
 /** The environment variable that adds hosts (comma-separated), as --allow-host does. */
 export const ALLOWED_HOSTS_ENV = 'INCIDENT_IO_CONNECTOR_ALLOWED_HOSTS';
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 /** Whether `host` matches a pattern: a host name, or "*.example.com" for its subdomains. */
 function matches(host: string, pattern: string): boolean {
@@ -33,7 +30,7 @@ export function checkAllowedHost(baseUrl: string, allowed: string[], extra: stri
   } catch {
     return; // not a URL: the credential's own validation says so
   }
-  if (isLoopback(host) || [...allowed, ...extra].some((p) => matches(host, p))) return;
+  if (isLoopbackHost(host) || [...allowed, ...extra].some((p) => matches(host, p))) return;
   throw new ConfigError('the credential', [
     {
       field: '/base_url',

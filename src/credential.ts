@@ -6,7 +6,21 @@ import { toProblems, validatorFor } from './validation';
 
 export const DEFAULT_BASE_URL = 'https://api.incident.io';
 
+/**
+ * A key goes in a Bearer token, whose characters RFC 6750 fixes; incident.io issues "inc_" and hex.
+ * Anything else (spaces, quotes, backslashes) is a copy-and-paste mistake, and a key holding them
+ * would take other forms once escaped in a message (harder to redact).
+ */
+const KEY_CHARACTERS =
+  'may hold only letters, digits and - . _ ~ + / (then = at the end), as a Bearer token does: ' +
+  'no spaces, line breaks, quotes or backslashes (check that the key was copied alone)';
+
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+
+/** localhost, 127.x.x.x or [::1]: this machine (a simulator). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 /** Only https:, or plain http: to this machine (a simulator), may carry the key. */
 export function baseUrlProblem(value: string): string | undefined {
@@ -20,8 +34,7 @@ export function baseUrlProblem(value: string): string | undefined {
   if (url.search || url.hash) return 'must not contain a query or fragment';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
-    const host = url.hostname;
-    if (LOOPBACK_HOSTS.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return undefined;
+    if (isLoopbackHost(url.hostname)) return undefined;
     return 'must use https: (plain http: is only accepted for a loopback address such as 127.0.0.1)';
   }
   return 'must use https:';
@@ -40,7 +53,11 @@ export function validateCredential(input: unknown): Credential {
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     problems.push({ field: '/', reason: 'must be an object with an api_key' });
   } else if (!validate(copy)) {
-    problems.push(...toProblems(validate.errors));
+    problems.push(
+      ...toProblems(validate.errors).map((p) =>
+        p.field === '/api_key' && p.reason === 'has an invalid format' ? { ...p, reason: KEY_CHARACTERS } : p
+      )
+    );
   }
   if (typeof copy.base_url === 'string' && !problems.some((p) => p.field === '/base_url')) {
     const p = baseUrlProblem(copy.base_url);

@@ -130,15 +130,29 @@ export class ApiError extends ConnectorError {
   }
 }
 
-/** No usable answer: DNS, refused, reset, deadline, a body that is not JSON. */
+/**
+ * No usable answer: DNS, refused, reset, deadline, a body that is not JSON (transient), or one no retry
+ * can fix — an untrusted certificate, an answer over the size limit (config).
+ */
 export class TransportError extends ConnectorError {
   readonly method: string;
   readonly path: string;
   constructor(
     message: string,
-    info: { method: string; path: string; code?: string; retryable: boolean; status?: number }
+    info: {
+      method: string;
+      path: string;
+      code?: string;
+      retryable: boolean;
+      status?: number;
+      failureType?: FailureType;
+    }
   ) {
-    super('transient', message, { code: info.code, retryable: info.retryable, status: info.status });
+    super(info.failureType ?? 'transient', message, {
+      code: info.code,
+      retryable: info.retryable,
+      status: info.status,
+    });
     this.method = info.method;
     this.path = info.path;
   }

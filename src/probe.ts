@@ -1,7 +1,7 @@
 // authenticate(): one GET /v1/identity (any valid key may call it, API-NOTES §1). A bad key, a
 // missing permission or an unreachable host is a ProbeResult value, never a throw.
 import type { ConnectorContext, Credential, Identity, ProbeOptions, ProbeResult } from './contract';
-import { ApiError, ConfigError, ConnectorError } from './errors';
+import { ApiError, ConfigError, ConnectorError, TransportError } from './errors';
 import { IncidentIoClient } from './http/client';
 import { validateCredential } from './credential';
 import { ACTIONS } from './destination/actions';
@@ -88,7 +88,8 @@ function probeFailure(e: unknown, credential: Credential): ProbeResult {
   return {
     ok: false,
     failure: 'unreachable',
-    retryable: true,
+    // An untrusted certificate or a server that is not HTTP stays so: trying again cannot help.
+    retryable: err instanceof TransportError ? err.retryable : true,
     message: `${err?.message ?? 'incident.io could not be reached'} (${credential.base_url}); check the network and base_url, then try again`,
   };
 }

@@ -112,7 +112,7 @@ export function toProblems(errors: ErrorObject[] | null | undefined): FieldProbl
         reason = `must be one of: ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}`;
         break;
       case 'pattern':
-        reason = 'has an invalid format (no spaces or line breaks allowed)';
+        reason = 'has an invalid format';
         break;
       default:
         reason = e.message ?? 'is invalid';

@@ -324,7 +324,8 @@ describe('oversized responses', () => {
     }
     expect(statuses.at(-1)).toMatchObject({
       status: 'incomplete',
-      error: { failureType: 'transient', message: expect.stringMatching(/larger than the 20000 byte limit/) },
+      // Not 'transient': the same request gets the same answer, so it is not retried (issue 13).
+      error: { failureType: 'config', message: expect.stringMatching(/larger than the 20000 byte limit/) },
     });
     const message = (statuses.at(-1) as { error: { message: string } }).error.message;
     // It says what to do about it.
@@ -401,7 +402,7 @@ describe('over the CLI', () => {
     );
   });
 
-  test('a record with a 10 MB field is rejected unsent, naming the field', async () => {
+  test('a line over 1 MiB (a 10 MB field) is rejected unsent while streaming, naming its line', async () => {
     const huge = 'y'.repeat(10 * 1024 * 1024);
     const lines = [
       { name: 'Huge severity', severity: huge },
@@ -421,12 +422,13 @@ describe('over the CLI', () => {
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as { status: string; problems?: Array<{ field: string; reason: string }> });
     expect(results.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected', 'ok']);
-    expect(results.slice(0, 3).map((x) => x.problems?.[0].field)).toEqual([
-      '/severity',
-      '/summary',
-      '/custom_fields/Impact',
-    ]);
-    expect(results[0].problems?.[0].reason).toMatch(/at most 1048576 bytes/);
+    // The line is never read whole (issue 13), so it is named by its number, not its biggest field.
+    results.slice(0, 3).forEach((x, i) => {
+      expect(x.problems?.[0].field).toBe('/');
+      expect(x.problems?.[0].reason).toMatch(
+        new RegExp(`^line ${i + 1} is 1048\\d{4} bytes long; a record may be at most 1048576 bytes`)
+      );
+    });
     expect(sim.stats().created.incidents - created).toBe(1);
   });
 
@@ -453,6 +455,312 @@ describe('over the CLI', () => {
           .map((l) => JSON.parse(l) as { index: number; status: string });
         expect(results.map((x) => x.index)).toEqual(nonEmpty.map((_, k) => k));
       })
+    );
+  });
+});
+
+// ---- issue 13: the shapes an adversarial trial found ----
+
+/** A JSON text whose keys may be __proto__, constructor or prototype (JSON.parse makes them own data). */
+const protoKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'name', 'summary', 'x');
+const protoJsonText: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.oneof(fc.constant('1'), fc.constant('"v"'), fc.constant('null'), fc.constant('{"polluted":true}')),
+    fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+    fc
+      .array(fc.tuple(protoKey, tie('value')), { maxLength: 4 })
+      .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`)
+  ),
+})).value;
+
+/** Nesting far beyond any limit: objects or lists, thousands of levels. */
+const deepText = fc
+  .tuple(fc.integer({ min: 65, max: 20_000 }), fc.boolean())
+  .map(([levels, lists]) =>
+    lists ? `${'['.repeat(levels)}1${']'.repeat(levels)}` : `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`
+  );
+
+/** Numbers a double cannot hold: long integers, huge or tiny exponents, decimals past 17 digits. */
+const lossyNumber = fc.oneof(
+  fc.bigInt({ min: 2n ** 60n, max: 10n ** 40n }).map((n) => n.toString()),
+  fc.integer({ min: 309, max: 9999 }).map((e) => `1e${e}`),
+  fc.integer({ min: 400, max: 9999 }).map((e) => `-2.5E+${e}`),
+  fc.stringMatching(/^[1-9]\d{9}\.\d{12}[1-9]$/)
+);
+const safeNumber = fc.oneof(
+  fc.integer().map(String),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => JSON.stringify(d))
+);
+
+/** A decimal number text in one canonical form: sign, significant digits, exponent. */
+function decimal(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return text;
+  let digits = `${m[2]}${m[3] ?? ''}`.replace(/^0+/, '');
+  let exp = Number(m[4] ?? 0) - (m[3]?.length ?? 0);
+  if (digits === '') return '0';
+  const zeros = /0*$/.exec(digits)![0].length;
+  digits = digits.slice(0, digits.length - zeros);
+  exp += zeros;
+  return `${m[1]}${digits}e${exp}`;
+}
+
+function ownKeysOfObjectPrototype(): string[] {
+  return Object.getOwnPropertyNames(Object.prototype).sort();
+}
+
+describe('issue 13: __proto__ keys everywhere', () => {
+  const before = ownKeysOfObjectPrototype();
+  afterEach(() => {
+    // Nothing reached Object.prototype, whatever the records held.
+    expect(ownKeysOfObjectPrototype()).toEqual(before);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('records: one result each, nothing written to Object.prototype', async () => {
+    const limiters = new LimiterRegistry();
+    const destination = plugin.createDestination(
+      credential(),
+      {
+        action: 'create_incident',
+        dry_run: true,
+        mapping: { name: '/name', summary: '', custom_fields: '/x' },
+      },
+      { limiters, http: HTTP }
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(protoJsonText, { minLength: 1, maxLength: 6 }), async (texts) => {
+          const records = texts.map((t) => JSON.parse(t) as unknown);
+          const results: WriteResult[] = [];
+          for await (const r of destination.write(records)) results.push(r);
+          expect(results.map((r) => r.index)).toEqual(records.map((_, i) => i));
+        }),
+        params(60)
+      );
+    } finally {
+      (destination as { close?: () => void }).close?.();
+      await limiters.close();
+    }
+  });
+
+  test('mapping keys, pointers and templates through a prototype segment are config errors naming the key', () => {
+    const segment = fc.constantFrom('__proto__', 'constructor', 'prototype');
+    const where = fc.oneof(
+      fc.tuple(segment, fc.string({ maxLength: 5 })).map(([s, t]) => ({ [`/${s}/${t}`]: { const: 1 } })),
+      fc
+        .tuple(segment, fc.string({ maxLength: 5 }))
+        .map(([s, t]) => ({ name: `/${t.replace(/[~/]/g, '')}/${s}` })),
+      segment.map((s) => ({ name: `Hello {{ a.${s}.b }}` })),
+      segment.map((s) => ({ name: `{{/${s}}}` }))
+    );
+    fc.assert(
+      fc.property(where, (mapping) => {
+        let err: unknown;
+        try {
+          plugin.createDestination(credential(), { action: 'create_incident', mapping }, {});
+        } catch (e) {
+          err = e;
+        }
+        expectConfigError(err);
+        expect((err as ConfigError).problems[0].field).toMatch(/^\/mapping\//);
+        expect((err as ConfigError).message).toMatch(/__proto__|constructor|prototype/);
+      }),
+      params(100)
+    );
+  });
+});
+
+describe('issue 13: depth', () => {
+  test('records nested thousands of levels are rejected naming the limit, never a stack overflow', async () => {
+    const limiters = new LimiterRegistry();
+    const destination = plugin.createDestination(
+      credential(),
+      { action: 'create_incident' },
+      { limiters, http: HTTP }
+    );
+    const before = sim.stats().requests;
+    try {
+      await fc.assert(
+        fc.asyncProperty(deepText, async (deep) => {
+          const record = JSON.parse(`{"name":"Deep","custom_fields":{"Impact":${deep}}}`) as unknown;
+          const results: WriteResult[] = [];
+          for await (const r of destination.write([record])) results.push(r);
+          expect(results).toHaveLength(1);
+          expect(results[0]).toMatchObject({ status: 'rejected' });
+          expect(JSON.stringify(results[0])).toMatch(/more than 64 levels deep/);
+        }),
+        params(20)
+      );
+    } finally {
+      (destination as { close?: () => void }).close?.();
+      await limiters.close();
+    }
+    expect(sim.stats().requests).toBe(before);
+  });
+});
+
+describe('issue 13: input lines', () => {
+  // The CLI's reader, in process: lines of any length, in chunks cut anywhere.
+  const { splitLines } = require('../src/host/line-splitter') as typeof import('../src/host/line-splitter');
+  const { parseLine, readInputRecords } =
+    require('../src/host/write-input') as typeof import('../src/host/write-input');
+  const { deadLetterLine } = require('../src/host/dead-letter') as typeof import('../src/host/dead-letter');
+
+  test('huge lines: every line comes out whole or as its exact length, in order, in chunks cut anywhere', async () => {
+    const LIMIT = 64;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.boolean()), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
+        async (lines, cuts) => {
+          const content = Buffer.concat(
+            lines.map(([n, crlf], i) =>
+              Buffer.from(`${String.fromCharCode(97 + (i % 26)).repeat(n)}${crlf ? '\r\n' : '\n'}`)
+            )
+          );
+          async function* chunks() {
+            for (let at = 0, k = 0; at < content.length; k++) {
+              const size = cuts[k % cuts.length];
+              yield content.subarray(at, at + size);
+              at += size;
+            }
+          }
+          const out = [];
+          for await (const l of splitLines(chunks(), LIMIT)) out.push(l);
+          expect(out.map((l) => l.lineNo)).toEqual(lines.map((_, i) => i + 1));
+          out.forEach((l, i) => {
+            const [n] = lines[i];
+            if (n > LIMIT) expect(l).toEqual({ lineNo: i + 1, oversize: n });
+            else
+              expect('bytes' in l && l.bytes.toString()).toBe(String.fromCharCode(97 + (i % 26)).repeat(n));
+          });
+        }
+      ),
+      params(300)
+    );
+  });
+
+  test('invalid UTF-8 is rejected unsent; the dead letter keeps every byte of the line', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 12 }),
+        fc.string({ maxLength: 8 }),
+        (raw, text) => {
+          const bytes = Buffer.concat([
+            Buffer.from(`{"name":${JSON.stringify(text)},"summary":"`),
+            Buffer.from(raw).filter((b) => b !== 0x22 && b !== 0x5c && b >= 0x20),
+            Buffer.from('"}'),
+          ]);
+          const entry = parseLine(0, 1, bytes);
+          const { isUtf8 } = require('node:buffer') as typeof import('node:buffer');
+          if (!isUtf8(bytes)) {
+            expect(entry.record).toBeUndefined();
+            expect(entry.problems?.[0].reason).toMatch(/not valid UTF-8/);
+          }
+          const dead = deadLetterLine(entry, {
+            type: 'result',
+            index: 0,
+            status: 'rejected',
+            problems: entry.problems ?? [],
+            message: 'x',
+          });
+          expect(dead.subarray(0, bytes.length - 1).equals(bytes.subarray(0, bytes.length - 1))).toBe(true);
+        }
+      ),
+      params(300)
+    );
+  });
+
+  test('numbers beyond double precision are rejected naming the field; numbers that survive are not', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(lossyNumber, safeNumber),
+        fc.constantFrom('/amount', '/custom_fields/Revenue at risk', '/list/2'),
+        (number, pointer) => {
+          const text =
+            pointer === '/amount'
+              ? `{"name":"n","amount":${number}}`
+              : pointer === '/list/2'
+                ? `{"name":"n","list":[1,2,${number}]}`
+                : `{"name":"n","custom_fields":{"Revenue at risk":${number}}}`;
+          const entry = parseLine(0, 1, Buffer.from(text));
+          // The oracle: the number JSON.parse makes, printed again, is the same decimal as the text.
+          const survives =
+            Number.isFinite(Number(number)) && decimal(String(Number(number))) === decimal(number);
+          if (survives) expect(entry.problems).toBeUndefined();
+          else expect(entry.problems?.map((p) => p.field)).toEqual([pointer]);
+        }
+      ),
+      params(300)
+    );
+  });
+
+  test('every line yields one record or one problem, in order, whatever the bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 20 }), async (lines) => {
+        const body = Buffer.concat(
+          lines.map((l) => Buffer.concat([Buffer.from(l).filter((b) => b !== 0x0a), Buffer.from('\n')]))
+        );
+        const out = [];
+        async function* once() {
+          yield body;
+        }
+        for await (const r of readInputRecords(once(), 32)) out.push(r);
+        expect(out.map((r) => r.index)).toEqual(out.map((_, i) => i));
+        for (const r of out) expect(r.problems !== undefined || r.record !== undefined).toBe(true);
+      }),
+      params(200)
+    );
+  });
+});
+
+describe('issue 13: keys with \\ and "', () => {
+  const { Redactor } = require('../src/host/redact') as typeof import('../src/host/redact');
+  const b64token = fc.stringMatching(/^[A-Za-z0-9._~+/-]{8,40}$/);
+
+  test('a key holding \\ or " is refused at validation, without echoing it', () => {
+    fc.assert(
+      fc.property(b64token, fc.constantFrom('\\', '"', '\\"', '"\\'), b64token, (a, bad, b) => {
+        const key = `inc_${a}${bad}${b}`;
+        let err: unknown;
+        try {
+          plugin.validateCredential({ api_key: key });
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(ConfigError);
+        expect(views(err)).not.toContain(key);
+        expect(views(err)).not.toContain(JSON.stringify(key).slice(1, -1));
+      }),
+      params(200)
+    );
+  });
+
+  test('the redactor hides a key in every form it can take in output: raw, JSON-escaped, URL-encoded, base64', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          b64token,
+          fc.tuple(b64token, fc.constantFrom('\\', '"'), b64token).map(([a, c, b]) => `${a}${c}${b}`)
+        ),
+        fc.string({ maxLength: 3 }),
+        (secret, prefix) => {
+          const key = `inc_${secret}`;
+          const r = new Redactor();
+          r.add(key);
+          const message = `server said: ${key} / ${encodeURIComponent(key)} / ${Buffer.from(prefix + key).toString('base64')}`;
+          const printed = r.redact(JSON.stringify({ message, nested: JSON.stringify({ message }) }));
+          for (const form of [key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)]) {
+            if (form.length >= 8) expect(printed).not.toContain(form);
+          }
+          // The base64 of the key, at whatever alignment the prefix gave it, is gone too.
+          const b64 = Buffer.from(prefix + key).toString('base64');
+          expect(printed).not.toContain(b64);
+        }
+      ),
+      params(300)
     );
   });
 });

@@ -95,15 +95,18 @@ describe('the canary key never leaks', () => {
     // being rejected; the line that is not JSON is rejected all the same.
     expect(jsonLines(write.stdout).map((l) => l.status)).toEqual(['failed', 'failed', 'failed', 'rejected']);
 
-    // An unexpected error (the state file's directory does not exist) prints a stack under DEBUG.
+    // A state file in a directory that does not exist: once an internal error with a stack under
+    // DEBUG, now a config error naming the option and the path, before any request (issue 13).
     c.sim.addKey({ key: c.key, name: 'Canary key', roles: c.roles });
     const missingDir = path.join(c.tmp, 'missing', 'dir', 'state.json');
     const internal = await c.run(['read', '--stream', 'incidents', '--state-file', missingDir], {
       env: debug,
     });
-    expect(internal.code).toBe(1);
-    expect(internal.stderr).toMatch(/internal error/);
-    expect(internal.stderr).toMatch(/\n\s+at /);
+    expect(internal.code).toBe(2);
+    expect(internal.stderr).toMatch(
+      /--state-file: .*state\.json: the directory .*missing\/dir does not exist/
+    );
+    expect(internal.stderr).not.toMatch(/internal error|\n\s+at /);
 
     // The key revoked in the middle of a write.
     c.sim.addFault({ route: 'POST /v2/incidents', kind: 'revoke_key', after: 1 });

@@ -145,16 +145,18 @@ describe('CredentialStore', () => {
     const file = path.join(dir, 'credentials.json');
     for (const corrupt of [
       Buffer.from('{"version": 1, "credentials": [ {"name": "pr'),
-      Buffer.from('{"version": 2, "credentials": []}\n'),
+      Buffer.from('{"version": 3, "credentials": []}\n'),
       Buffer.from('null'),
       randomBytes(64),
     ]) {
       fs.writeFileSync(file, corrupt);
       const s = new CredentialStore(dir);
-      await expectConnectorError(() => s.list(), 'config', /corrupted/);
-      await expectConnectorError(() => s.get('prod'), 'config', /corrupted/);
-      await expectConnectorError(() => s.add(info('staging'), cred(key())), 'config', /corrupted/);
-      await expectConnectorError(() => s.remove('prod'), 'config', /corrupted/);
+      // Not JSON: "corrupted"; JSON of the wrong shape: the schema's findings.
+      const said = /credential store .*(corrupted|left untouched)/;
+      await expectConnectorError(() => s.list(), 'config', said);
+      await expectConnectorError(() => s.get('prod'), 'config', said);
+      await expectConnectorError(() => s.add(info('staging'), cred(key())), 'config', said);
+      await expectConnectorError(() => s.remove('prod'), 'config', said);
       expect(fs.readFileSync(file).equals(corrupt)).toBe(true);
       expect(fs.existsSync(path.join(dir, 'credentials.lock'))).toBe(false);
     }
@@ -170,6 +172,158 @@ describe('CredentialStore', () => {
       await expectConnectorError(() => store.add(info(bad), cred(key())), 'config', /--name/);
     }
     expect(store.list().map((c) => c.name)).toEqual(['prod']);
+  });
+
+  it('a store file of the wrong shape is refused naming each bad entry, never listed or used (issue 13)', async () => {
+    const store = new CredentialStore(dir);
+    await store.add(info('prod'), cred(key()));
+    const file = path.join(dir, 'credentials.json');
+    const good = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const variants: Array<[unknown, string, RegExp]> = [
+      [{ version: 1, credentials: [null] }, '/credentials/0', /must be object/],
+      [{ version: 1, credentials: ['canary'] }, '/credentials/0', /must be object/],
+      [
+        { ...good, credentials: [{ ...good.credentials[0], secret: null }] },
+        '/credentials/0/secret',
+        /"prod"/,
+      ],
+      [
+        {
+          ...good,
+          credentials: [{ ...good.credentials[0], secret: { ...good.credentials[0].secret, data: '@@@' } }],
+        },
+        '/credentials/0/secret/data',
+        /"prod"/,
+      ],
+      [
+        {
+          ...good,
+          credentials: [{ ...good.credentials[0], secret: { ...good.credentials[0].secret, iv: undefined } }],
+        },
+        '/credentials/0/secret/iv',
+        /is required/,
+      ],
+    ];
+    for (const [content, field, reason] of variants) {
+      fs.writeFileSync(file, JSON.stringify(content));
+      for (const use of [() => new CredentialStore(dir).list(), () => new CredentialStore(dir).get('prod')]) {
+        const err = await expectConnectorError(use, 'config', /left untouched/);
+        expect(err).toBeInstanceOf(ConfigError);
+        const problems = (err as ConfigError).problems;
+        expect(problems.map((p) => p.field)).toContain(field);
+        expect(problems.find((p) => p.field === field)?.reason).toMatch(reason);
+        // Not the wrong diagnosis of a master key that does not match.
+        expect(err.message).not.toMatch(/master key/);
+      }
+    }
+  });
+
+  it('binds every stored field to the key: an edited base URL, description or date is refused (issue 13)', async () => {
+    const store = new CredentialStore(dir);
+    await store.add(
+      {
+        ...info('prod', 'prod key'),
+        identity: { name: 'k', roles: ['viewer'], teamRoles: [], dashboardUrl: 'https://x' },
+      },
+      cred(key())
+    );
+    const file = path.join(dir, 'credentials.json');
+    const good = fs.readFileSync(file, 'utf8');
+    const edits: Array<(e: Record<string, unknown>) => void> = [
+      (e) => (e.base_url = 'http://127.0.0.1:2'),
+      (e) => (e.description = 'something else'),
+      (e) => (e.created_at = '2020-01-01T00:00:00.000Z'),
+      (e) => ((e.identity as { roles: string[] }).roles = ['owner']),
+    ];
+    for (const edit of edits) {
+      const content = JSON.parse(good);
+      edit(content.credentials[0]);
+      fs.writeFileSync(file, JSON.stringify(content));
+      const err = await expectConnectorError(
+        () => new CredentialStore(dir).get('prod'),
+        'config',
+        /was changed after it was saved/
+      );
+      expect(err.message).not.toMatch(/master key .* does not match/);
+    }
+    // A wrong master key is told apart from an edited entry.
+    fs.writeFileSync(file, good);
+    fs.writeFileSync(path.join(dir, 'master.key'), randomBytes(32).toString('base64'));
+    await expectConnectorError(
+      () => new CredentialStore(dir).get('prod'),
+      'config',
+      /master key .* does not match/
+    );
+  });
+
+  it('refuses an entry saved by the older store (only its name was authenticated)', async () => {
+    const store = new CredentialStore(dir);
+    await store.add(info('prod'), cred(key()));
+    const file = path.join(dir, 'credentials.json');
+    const content = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete content.credentials[0].secret.aad;
+    delete content.master_key_id;
+    content.version = 1;
+    fs.writeFileSync(file, JSON.stringify(content));
+    await expectConnectorError(
+      () => new CredentialStore(dir).get('prod'),
+      'config',
+      /older version .*credentials remove prod/
+    );
+    // Listed still: no key is used for that.
+    expect(new CredentialStore(dir).list().map((c) => c.name)).toEqual(['prod']);
+  });
+
+  it('refuses a master key or store directory that other users can open, as ssh does (issue 13)', async () => {
+    const k = key();
+    await new CredentialStore(dir).add(info('prod'), cred(k));
+    const keyFile = path.join(dir, 'master.key');
+    fs.chmodSync(keyFile, 0o644);
+    await expectConnectorError(
+      () => new CredentialStore(dir).get('prod'),
+      'config',
+      /master key .*open to other users \(chmod 600/
+    );
+    fs.chmodSync(keyFile, 0o600);
+    fs.chmodSync(dir, 0o777);
+    await expectConnectorError(
+      () => new CredentialStore(dir).get('prod'),
+      'config',
+      /directory .*open to other users \(chmod 700/
+    );
+    await expectConnectorError(
+      () => new CredentialStore(dir).add(info('x'), cred(key())),
+      'config',
+      /not private/
+    );
+    fs.chmodSync(dir, 0o700);
+    expect(new CredentialStore(dir).get('prod')).toEqual(cred(k));
+  });
+
+  it('takes over at once a lock whose process is gone (issue 13)', async () => {
+    const store = new CredentialStore(dir);
+    await store.add(info('first'), cred(key()));
+    const lock = path.join(dir, 'credentials.lock');
+    // A process of this host that has exited: its PID is free.
+    const { spawnSync } = await import('node:child_process');
+    const gone = spawnSync(process.execPath, [
+      '-e',
+      'process.stdout.write(String(process.pid))',
+    ]).stdout.toString();
+    fs.writeFileSync(lock, `${gone} ${require('node:os').hostname()}`);
+    // A fresh lock: before, it was waited for until the 10 s timeout ("locked by another process").
+    await store.add(info('second'), cred(key()));
+    expect(store.list().map((c) => c.name)).toEqual(['first', 'second']);
+    expect(fs.existsSync(lock)).toBe(false);
+    // A live owner's lock is waited for.
+    fs.writeFileSync(lock, `${process.pid} ${require('node:os').hostname()}`);
+    let done = false;
+    const adding = store.add(info('third'), cred(key())).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+    fs.rmSync(lock);
+    await adding;
+    expect(store.has('third')).toBe(true);
   });
 
   it('detects an entry renamed in the file (the name is authenticated with the key)', async () => {

@@ -24,7 +24,7 @@ import { NameResolver } from './names';
 import { errorResult, rejected } from './results';
 import { RunCache } from './run-cache';
 import { runSignal } from '../util/signals';
-import { oversizedFields } from './size-limits';
+import { recordProblems } from './size-limits';
 
 /**
  * Reserved record field: the dead-letter file puts each record's reason here. It is ignored on input,
@@ -88,10 +88,13 @@ export class IncidentIoDestination implements DestinationAdapter {
       if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
         return { index, result: rejected(index, [{ field: '/', reason: 'must be a JSON object' }]) };
       }
+      // Before anything copies or walks the record: too deep a record would overflow the stack.
+      const limits = recordProblems(raw, { maxDepth: this.config.max_depth }).filter(
+        (p) => p.field !== `/${DEAD_LETTER_FIELD}` && !p.field.startsWith(`/${DEAD_LETTER_FIELD}/`)
+      );
+      if (limits.length > 0) return { index, result: rejected(index, limits) };
       const record = { ...(raw as Record<string, unknown>) };
       delete record[DEAD_LETTER_FIELD];
-      const oversized = oversizedFields(record);
-      if (oversized.length > 0) return { index, result: rejected(index, oversized) };
       let input: Record<string, unknown>;
       let mappingProblems: FieldProblem[] = [];
       if (this.mapping) {

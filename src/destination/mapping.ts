@@ -44,6 +44,16 @@ function getAt(record: unknown, tokens: string[]): unknown {
 
 const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
+/**
+ * Segments that lead to an object's prototype instead of its data: writing through one would change
+ * every object of the process (prototype pollution). A mapping never names one.
+ */
+const PROTOTYPE_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function prototypeSegment(tokens: string[]): string | undefined {
+  return tokens.find((t) => PROTOTYPE_SEGMENTS.has(t));
+}
+
 function templatePath(expr: string): string[] | undefined {
   if (expr.startsWith('/')) return parsePointer(expr);
   if (!/^[^.\s]+(\.[^.\s]+)*$/.test(expr)) return undefined;
@@ -70,6 +80,14 @@ export class Mapping {
         continue;
       }
       const field = `/${target.map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+      const badTarget = prototypeSegment(target);
+      if (badTarget !== undefined) {
+        problems.push({
+          field: at,
+          reason: `must not name "${badTarget}" (it is not a field: it leads to every object's prototype)`,
+        });
+        continue;
+      }
       if (typeof rule === 'object' && rule !== null) {
         const value = rule.const;
         this.entries.push({
@@ -96,8 +114,22 @@ export class Mapping {
           problems.push({ field: at, reason: `{{${bad}}} is not a dotted path or a JSON pointer` });
           continue;
         }
-        if (parts.length === 1) {
-          problems.push({ field: at, reason: 'has "{{" without a closing "}}"' });
+        // Outside the {{ }} pairs, a lone "{{" or "}}" is a template cut short, not text.
+        if (parts.some((p) => typeof p === 'string' && (p.includes('{{') || p.includes('}}')))) {
+          problems.push({
+            field: at,
+            reason: 'has "{{" without a closing "}}" (or "}}" without an opening "{{")',
+          });
+          continue;
+        }
+        const badPath = parts
+          .map((p) => (typeof p === 'string' ? undefined : prototypeSegment(p.path)))
+          .find((t) => t !== undefined);
+        if (badPath !== undefined) {
+          problems.push({
+            field: at,
+            reason: `must not refer to "${badPath}" (it is not a field of a record)`,
+          });
           continue;
         }
         this.entries.push({
@@ -133,6 +165,14 @@ export class Mapping {
         });
         continue;
       }
+      const badSource = prototypeSegment(pointer);
+      if (badSource !== undefined) {
+        problems.push({
+          field: at,
+          reason: `must not refer to "${badSource}" (it is not a field of a record)`,
+        });
+        continue;
+      }
       this.entries.push({
         target,
         field,
@@ -145,7 +185,8 @@ export class Mapping {
 
   /** The action input of one record; problems for templates the record cannot fill. */
   apply(record: unknown): { input: Record<string, unknown>; problems: FieldProblem[] } {
-    const input: Record<string, unknown> = {};
+    // Built on objects without a prototype: no key, whatever it is, can reach Object.prototype.
+    const input: Record<string, unknown> = Object.create(null);
     const problems: FieldProblem[] = [];
     for (const e of this.entries) {
       const { value, problem } = e.get(record);
@@ -157,12 +198,13 @@ export class Mapping {
       let obj = input;
       for (const t of e.target.slice(0, -1)) {
         const next = obj[t];
-        if (next === null || typeof next !== 'object' || Array.isArray(next)) obj[t] = {};
+        if (next === null || typeof next !== 'object' || Array.isArray(next)) obj[t] = Object.create(null);
         obj = obj[t] as Record<string, unknown>;
       }
       obj[e.target[e.target.length - 1]] = value;
     }
-    return { input, problems };
+    // Plain objects again for what follows (validation, the actions); a copy keeps every key as data.
+    return { input: structuredClone(input), problems };
   }
 
   /** Where an input field comes from (for messages about fields the record did not fill). */

@@ -45,7 +45,8 @@ function sweepOnce(file: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this host with this PID exists (EPERM: it does, as another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

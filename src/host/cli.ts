@@ -44,6 +44,11 @@ export function buildProgram(
       '--credential <name>',
       'saved credential to use (default: INCIDENT_IO_API_KEY and INCIDENT_IO_BASE_URL)'
     )
+    .option(
+      '--allow-host <host>',
+      "send the key to this host too, beyond the manifest's allowedHosts (repeatable; or INCIDENT_IO_CONNECTOR_ALLOWED_HOSTS)",
+      collect
+    )
     .option('-v, --verbose', 'debug logging on stderr')
     .option('-q, --quiet', 'only errors on stderr')
     .showHelpAfterError()

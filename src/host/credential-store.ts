@@ -1,13 +1,19 @@
-// The reference runtime's credential store: name, description and probe identity in clear, the API
-// key encrypted with AES-256-GCM under a master key kept in a 0600 file beside the store. Writes are
-// atomic and serialised with a lock file, so two `credentials add` at once both survive.
+// The reference runtime's credential store: name, description, base URL and probe identity in clear,
+// the API key encrypted with AES-256-GCM under a master key kept in a 0600 file beside the store.
+// Every clear field of an entry is bound to its key as associated data, so an entry edited in the
+// file (another base URL: the key would be sent there) is refused, not used. The file is checked
+// against schemas/credential-store.schema.json, a master key or directory that other users can read
+// is refused (as ssh refuses an unprotected private key), writes are atomic and serialised with a
+// lock file (taken over at once when its process is gone), so two `credentials add` both survive.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Credential, Identity } from '../contract';
 import { ConfigError, ConnectorError } from '../errors';
-import { writeFileAtomic } from './atomic-file';
+import { canonicalJson } from '../util/hash';
+import { toProblems, validatorFor } from '../validation';
+import { isAlive, writeFileAtomic } from './atomic-file';
 
 export interface StoredCredentialInfo {
   name: string;
@@ -18,12 +24,36 @@ export interface StoredCredentialInfo {
 }
 
 interface StoredCredential extends StoredCredentialInfo {
-  secret: { alg: 'aes-256-gcm'; iv: string; tag: string; data: string };
+  /** `aad: 'entry-v2'`: every field above is authenticated; absent (version 1): only the name. */
+  secret: { alg: 'aes-256-gcm'; aad?: 'entry-v2'; iv: string; tag: string; data: string };
 }
 
 interface StoreFile {
-  version: 1;
+  version: 1 | 2;
+  master_key_id?: string;
   credentials: StoredCredential[];
+}
+
+const AAD_VERSION = 'entry-v2';
+
+/** The associated data of an entry: every stored field but the secret, in a fixed form. */
+function associatedData(entry: StoredCredentialInfo): Buffer {
+  const { name, description, base_url, created_at, identity } = entry;
+  return Buffer.from(
+    canonicalJson([AAD_VERSION, { name, description, base_url, created_at, identity: identity ?? null }]),
+    'utf8'
+  );
+}
+
+/** Names the master key without revealing it, so a wrong master.key and an edited entry are told apart. */
+function masterKeyId(key: Buffer): string {
+  return createHmac('sha256', key).update('incident-io-connector master key id').digest('hex').slice(0, 16);
+}
+
+/** Group or other permission bits on a path (POSIX only). */
+function openTo(file: string): number {
+  if (process.platform === 'win32') return 0;
+  return fs.statSync(file).mode & 0o077;
 }
 
 /** $INCIDENT_IO_CONNECTOR_HOME, else $XDG_CONFIG_HOME/incident-io-connector, else ~/.config/... */
@@ -66,7 +96,14 @@ export class CredentialStore {
         },
       ]);
     }
-    return { api_key: this.decrypt(entry), base_url: entry.base_url };
+    if (entry.secret.aad !== AAD_VERSION) {
+      throw new ConnectorError(
+        'config',
+        `the credential "${name}" was saved by an older version of this store, which did not protect its base URL, ` +
+          `description and dates against changes: it is not used. Run \`credentials remove ${name}\` and add it again`
+      );
+    }
+    return { api_key: this.decrypt(entry, this.read()), base_url: entry.base_url };
   }
 
   async add(
@@ -91,14 +128,21 @@ export class CredentialStore {
       }
       // Encrypt only under the master key the saved entries use: a wrong or missing master.key would
       // otherwise be replaced or used silently, leaving a store no single master key can open.
-      if (store.credentials.length > 0) this.decrypt(store.credentials[0]);
-      const entry: StoredCredential = {
+      const key = this.masterKey(store.credentials.length === 0);
+      if (store.master_key_id !== undefined && store.master_key_id !== masterKeyId(key)) {
+        throw this.wrongMasterKey();
+      }
+      if (store.master_key_id === undefined && store.credentials.length > 0)
+        this.decrypt(store.credentials[0], store);
+      const clear: StoredCredentialInfo = {
         ...info,
         base_url: credential.base_url,
         created_at: new Date().toISOString(),
-        secret: this.encrypt(credential.api_key, info.name),
       };
+      const entry: StoredCredential = { ...clear, secret: this.encrypt(credential.api_key, clear, key) };
       store.credentials.push(entry);
+      store.version = 2;
+      store.master_key_id = masterKeyId(key);
       this.write(store);
       const { secret: _secret, ...out } = entry;
       return out;
@@ -127,16 +171,33 @@ export class CredentialStore {
         `cannot read the credential store ${this.file}: ${(e as Error).message}`
       );
     }
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(text) as StoreFile;
-      if (parsed?.version !== 1 || !Array.isArray(parsed.credentials)) throw new Error('unexpected shape');
-      return parsed;
+      parsed = JSON.parse(text);
     } catch {
       throw new ConnectorError(
         'config',
-        `the credential store ${this.file} is corrupted and was left untouched; restore it from a backup or move it away and add the credentials again`
+        `the credential store ${this.file} is corrupted (not JSON) and was left untouched; restore it from a backup or move it away and add the credentials again`
       );
     }
+    const validate = validatorFor('schemas/credential-store.schema.json');
+    if (!validate(parsed)) {
+      // Each bad entry by its position, and by its name when it has one.
+      const entries = (parsed as { credentials?: unknown })?.credentials;
+      const problems = toProblems(validate.errors).map((p) => {
+        const i = /^\/credentials\/(\d+)/.exec(p.field)?.[1];
+        const named =
+          i !== undefined && Array.isArray(entries) ? (entries[Number(i)] as { name?: unknown }) : undefined;
+        return typeof named?.name === 'string'
+          ? { ...p, reason: `${p.reason} (the entry of "${named.name}")` }
+          : p;
+      });
+      throw new ConfigError(
+        `the credential store ${this.file} (left untouched: fix or remove the entries named, or restore it from a backup)`,
+        problems
+      );
+    }
+    return parsed as StoreFile;
   }
 
   private write(store: StoreFile): void {
@@ -144,7 +205,69 @@ export class CredentialStore {
     writeFileAtomic(this.file, `${JSON.stringify(store, null, 2)}\n`, 0o600);
   }
 
+  /**
+   * Removes the lock when its owner is gone: a process of this host that no longer exists (a killed
+   * `credentials add`), at once; a lock whose owner cannot be told (another host, an unreadable or
+   * half-written file), after 30 s. The lock is moved aside before it is removed, and only removed if
+   * it is still the one judged stale, so two processes breaking it at once cannot remove a new lock.
+   */
+  private breakStaleLock(): boolean {
+    let st: fs.Stats;
+    let content: string;
+    try {
+      st = fs.statSync(this.lockFile);
+      content = fs.readFileSync(this.lockFile, 'utf8');
+    } catch {
+      return false; // raced with its owner removing it: just try again
+    }
+    const [pid, host] = content.trim().split(/\s+/);
+    const ownerGone = /^\d+$/.test(pid ?? '') && host === os.hostname() && !isAlive(Number(pid));
+    if (!ownerGone && Date.now() - st.mtimeMs <= 30_000) return false;
+    const aside = `${this.lockFile}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+    try {
+      fs.renameSync(this.lockFile, aside);
+    } catch {
+      return false;
+    }
+    const moved = fs.statSync(aside);
+    if (moved.ino !== st.ino || moved.dev !== st.dev) {
+      // Another process took the lock in between: put its lock back unless a third one holds it now.
+      try {
+        fs.linkSync(aside, this.lockFile);
+      } catch {
+        /* the lock is held again: ours will wait */
+      }
+    }
+    fs.rmSync(aside, { force: true });
+    return true;
+  }
+
+  /** Refuses a directory or master key that other users can open, as ssh refuses such a private key. */
+  private checkPrivate(): void {
+    const open: string[] = [];
+    for (const [what, file, fix] of [
+      ['the directory', this.dir, 700],
+      ['the master key', this.keyFile, 600],
+    ] as const) {
+      let bits = 0;
+      try {
+        bits = openTo(file);
+      } catch {
+        continue; // missing: reported (or created) below
+      }
+      if (bits) open.push(`${what} ${file} is open to other users (chmod ${fix} ${file})`);
+    }
+    if (open.length) {
+      throw new ConnectorError(
+        'config',
+        `the credential store is not private: ${open.join('; ')}. Anyone who could read the master key may have ` +
+          'every saved key: fix the modes, and replace the keys if others could have read them'
+      );
+    }
+  }
+
   private masterKey(create: boolean): Buffer {
+    this.checkPrivate();
     try {
       const key = Buffer.from(fs.readFileSync(this.keyFile, 'utf8').trim(), 'base64');
       if (key.length !== 32) throw new Error('bad length');
@@ -168,39 +291,53 @@ export class CredentialStore {
     }
   }
 
-  private encrypt(apiKey: string, name: string): StoredCredential['secret'] {
+  private encrypt(apiKey: string, entry: StoredCredentialInfo, key: Buffer): StoredCredential['secret'] {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.masterKey(true), iv);
-    cipher.setAAD(Buffer.from(name, 'utf8'));
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(associatedData(entry));
     const data = Buffer.concat([cipher.update(apiKey, 'utf8'), cipher.final()]);
     return {
       alg: 'aes-256-gcm',
+      aad: AAD_VERSION,
       iv: iv.toString('base64'),
       tag: cipher.getAuthTag().toString('base64'),
       data: data.toString('base64'),
     };
   }
 
-  private decrypt(entry: StoredCredential): string {
+  private decrypt(entry: StoredCredential, store: StoreFile): string {
+    const key = this.masterKey(false);
+    if (store.master_key_id !== undefined && store.master_key_id !== masterKeyId(key))
+      throw this.wrongMasterKey();
     try {
-      const decipher = createDecipheriv(
-        'aes-256-gcm',
-        this.masterKey(false),
-        Buffer.from(entry.secret.iv, 'base64')
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.secret.iv, 'base64'));
+      decipher.setAAD(
+        entry.secret.aad === AAD_VERSION ? associatedData(entry) : Buffer.from(entry.name, 'utf8')
       );
-      decipher.setAAD(Buffer.from(entry.name, 'utf8'));
       decipher.setAuthTag(Buffer.from(entry.secret.tag, 'base64'));
       return Buffer.concat([
         decipher.update(Buffer.from(entry.secret.data, 'base64')),
         decipher.final(),
       ]).toString('utf8');
-    } catch (e) {
-      if (e instanceof ConnectorError) throw e;
+    } catch {
+      // The master key is the right one (or, in an old store, cannot be told apart): the entry changed.
+      const which =
+        store.master_key_id === undefined
+          ? `either the master key ${this.keyFile} does not match the store, or the entry was changed after it was saved`
+          : 'the entry was changed after it was saved (its key, base URL, name, description, dates or identity)';
       throw new ConnectorError(
         'config',
-        `the stored key of "${entry.name}" cannot be decrypted: the master key ${this.keyFile} does not match the store`
+        `the stored key of "${entry.name}" cannot be decrypted: ${which}. It is not used, so that the key never goes ` +
+          `to a URL it was not saved for: run \`credentials remove ${entry.name}\` and add it again`
       );
     }
+  }
+
+  private wrongMasterKey(): ConnectorError {
+    return new ConnectorError(
+      'config',
+      `the stored keys cannot be decrypted: the master key ${this.keyFile} does not match the store (restore the master key it was saved with)`
+    );
   }
 
   private async withLock<T>(fn: () => T): Promise<T> {
@@ -208,17 +345,11 @@ export class CredentialStore {
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        fs.writeFileSync(this.lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
+        fs.writeFileSync(this.lockFile, `${process.pid} ${os.hostname()}`, { flag: 'wx', mode: 0o600 });
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        // A lock older than 30 s belongs to a crashed process.
-        try {
-          if (Date.now() - fs.statSync(this.lockFile).mtimeMs > 30_000)
-            fs.rmSync(this.lockFile, { force: true });
-        } catch {
-          /* raced with its owner removing it */
-        }
+        if (this.breakStaleLock()) continue;
         if (Date.now() > deadline) {
           throw new ConnectorError(
             'system',

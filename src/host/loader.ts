@@ -1,10 +1,12 @@
 // The reference runtime's plugin loader: reads a package's connector.manifest.json, checks it against
-// the manifest schema, imports its entry module and checks the export is a connector plugin.
+// the manifest schema, imports its entry module, checks the export is a connector plugin, and holds it
+// to the manifest's allowedHosts (allowed-hosts.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConnectorManifest, ConnectorPlugin } from '../contract';
 import { ConfigError } from '../errors';
 import { toProblems, validatorFor } from '../validation';
+import { extraHosts, withAllowedHosts } from './allowed-hosts';
 
 export interface LoadedPlugin {
   dir: string;
@@ -19,7 +21,15 @@ const REQUIRED_FUNCTIONS = [
   'createDestination',
 ] as const;
 
-export function loadPlugin(packageDir: string): LoadedPlugin {
+export interface LoadOptions {
+  /**
+   * Hosts the user trusts beyond the manifest's allowedHosts (also INCIDENT_IO_CONNECTOR_ALLOWED_HOSTS,
+   * comma-separated); "*.example.com" allows its subdomains.
+   */
+  allowHosts?: string[];
+}
+
+export function loadPlugin(packageDir: string, opts: LoadOptions = {}): LoadedPlugin {
   const dir = path.resolve(packageDir);
   const manifestFile = path.join(dir, 'connector.manifest.json');
   let manifest: ConnectorManifest;
@@ -53,5 +63,9 @@ export function loadPlugin(packageDir: string): LoadedPlugin {
       { field: 'manifest.id', reason: `does not match the manifest's id ${manifest.id}` },
     ]);
   }
-  return { dir, manifest, plugin };
+  return {
+    dir,
+    manifest,
+    plugin: withAllowedHosts(plugin, manifest.allowedHosts, extraHosts(opts.allowHosts)),
+  };
 }

@@ -28,7 +28,9 @@ export class Progress {
     );
   }
 
-  done(stream: string, records: number, pages: number): void {
-    this.line(`${stream}: complete — ${records} records in ${pages} pages`);
+  /** `limited`: the read stopped at --limit, before the page it was in ended (so it is not counted). */
+  done(stream: string, records: number, pages: number, limited = false): void {
+    const where = pages > 0 ? ` in ${pages} page${pages === 1 ? '' : 's'}` : '';
+    this.line(`${stream}: complete — ${records} records${where}${limited ? ' (stopped at --limit)' : ''}`);
   }
 }

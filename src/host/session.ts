@@ -22,6 +22,8 @@ export interface GlobalOptions {
   credential?: string;
   verbose?: boolean;
   quiet?: boolean;
+  /** --allow-host: hosts trusted beyond the manifest's allowedHosts. */
+  allowHost?: string[];
 }
 
 export class Session {
@@ -33,7 +35,7 @@ export class Session {
   interrupted = false;
 
   constructor(readonly opts: GlobalOptions) {
-    this.loaded = loadPlugin(PACKAGE_ROOT);
+    this.loaded = loadPlugin(PACKAGE_ROOT, { allowHosts: opts.allowHost });
     // The limiter's own warnings (Redis lost, Redis back) go to the same redacting logger.
     this.limiters = new LimiterRegistry({}, { logger: this.logger });
     // Redact the environment's key even before a command decides to use it.
@@ -170,6 +172,17 @@ export function readJsonFile(file: string, what: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ConfigError(what, [{ field: file, reason: `cannot be read as JSON: ${(e as Error).message}` }]);
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code ? `cannot be read (${err.code})` : `cannot be read as JSON: ${err.message}`;
+    throw new ConfigError(what, [{ field: file, reason: why }]);
   }
+}
+
+/** A config file: one JSON object (`null`, a list or a string is a config error, not "no config"). */
+export function readConfigFile(file: string, what: string): Record<string, unknown> {
+  const value = readJsonFile(file, what);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(what, [{ field: file, reason: 'must hold one JSON object ({...})' }]);
+  }
+  return value as Record<string, unknown>;
 }

@@ -23,6 +23,7 @@ import { LatencyTracker } from './latency';
 import { readBody } from './body';
 import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
 import { describeForbidden } from './permissions';
+import { permanentTransportProblem } from './transport-codes';
 
 export interface RequestOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -90,6 +91,8 @@ export class IncidentIoClient {
   private readonly logger: Logger;
   private readonly signal?: AbortSignal;
   private readonly latency = new LatencyTracker();
+  /** host[:port] of the base URL, for messages. */
+  private readonly host: string;
 
   constructor(credential: Credential, ctx: ConnectorContext = {}) {
     // validateCredential() already refuses these; a caller that skipped it must not send the key in
@@ -97,6 +100,7 @@ export class IncidentIoClient {
     const urlProblem = baseUrlProblem(String(credential.base_url));
     if (urlProblem) throw new ConfigError('the credential', [{ field: '/base_url', reason: urlProblem }]);
     this.opts = { ...DEFAULTS, ...stripUndefined(ctx.http ?? {}) };
+    this.host = new URL(credential.base_url).host;
     this.logger = ctx.logger ?? silentLogger;
     this.signal = ctx.signal;
     const registry = ctx.limiters ?? processLimiterRegistry();
@@ -342,7 +346,7 @@ export class IncidentIoClient {
       if (code === 'ERR_BAD_REQUEST' && /maxBodyLength/.test((e as Error).message)) {
         return new TransportError(
           `the request body of ${req.method} ${req.path} is larger than the ${this.opts.maxContentLength} byte limit; nothing was sent`,
-          { ...base, code: 'too_large', retryable: false }
+          { ...base, code: 'too_large', retryable: false, failureType: 'bad_record' }
         );
       }
       if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test((e as Error).message)) {
@@ -352,7 +356,20 @@ export class IncidentIoClient {
             : 'raise maxContentLength';
         return new TransportError(
           `incident.io's answer to ${req.method} ${req.path} is larger than the ${this.opts.maxContentLength} byte limit; ${what}`,
-          { ...base, code: 'too_large', retryable: false }
+          // Not retried, and not transient: the same request gets the same answer.
+          { ...base, code: 'too_large', retryable: false, failureType: 'config' }
+        );
+      }
+      const permanentProblem = permanentTransportProblem(code, this.host);
+      if (permanentProblem) {
+        return new TransportError(
+          `could not use incident.io for ${req.method} ${req.path}: ${permanentProblem}`,
+          {
+            ...base,
+            code,
+            retryable: false,
+            failureType: 'config',
+          }
         );
       }
       // ERR_BAD_REQUEST: axios refused to send the request (responses never raise it here, since

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { CancelledError } from '../errors';
 import { sha256Hex } from '../util/hash';
-import { RedisUnavailableError, SharedRedis } from './redis-connection';
+import { RedisConfigError, RedisUnavailableError, SharedRedis } from './redis-connection';
 import { TokenBucket } from './token-bucket';
 
 export interface ResolvedRedisOptions {
@@ -104,6 +104,9 @@ export class RedisSharedBucket {
   private readonly gates = new Map<string, string>();
   private readonly localGates = new Map<string, TokenBucket>();
   private stopped = false;
+  /** Grants of this process still in Redis's in-flight set: released by done(), or all at stop(). */
+  private readonly active = new Set<string>();
+  private readonly pending = new Set<Promise<void>>();
   private readonly onReady = () => {
     this.retryRedisAt = 0;
   };
@@ -205,9 +208,23 @@ export class RedisSharedBucket {
     this.gates.set(route, def);
     if (!this.redisUsable) return;
     const field = routeField(route);
-    this.conn.client
-      .incidentIoLearn(this.keys.gates, this.gateKey(field), field, def, this.ttlMs)
-      .catch(() => undefined);
+    this.background(
+      this.conn.client.incidentIoLearn(this.keys.gates, this.gateKey(field), field, def, this.ttlMs)
+    );
+  }
+
+  /**
+   * A call nobody waits for (a release, a refund, a learned limit); stop() waits for those still
+   * going, since closing the connection first would drop them (auto-pipelined calls go out a tick
+   * after a QUIT sent at once).
+   */
+  private background(call: Promise<unknown>): void {
+    const p = call.then(
+      () => undefined,
+      () => undefined
+    );
+    this.pending.add(p);
+    void p.then(() => this.pending.delete(p));
   }
 
   knowsGate(route: string): boolean {
@@ -262,6 +279,20 @@ export class RedisSharedBucket {
     for (const w of this.waiters.splice(0)) this.settle(w, () => w.reject(new CancelledError()));
     this.wake?.();
     await Promise.all([this.fallback.stop(), ...[...this.localGates.values()].map((g) => g.stop())]);
+    // Requests cancelled at the end of a run may not have finished yet: what they hold is released
+    // now, not left to count against every worker until it expires.
+    if (this.active.size > 0 && this.conn.isReady) {
+      this.background(this.conn.client.zrem(this.keys.inflight, ...this.active));
+      this.active.clear();
+    }
+    // A settled call may start another (a grant that came too late is refunded): until none is left.
+    const until = Date.now() + this.opts.redis.commandTimeoutMs;
+    while (this.pending.size > 0 && Date.now() < until) {
+      await Promise.race([
+        Promise.all(this.pending),
+        new Promise((r) => setTimeout(r, until - Date.now()).unref()),
+      ]);
+    }
     await this.conn.release();
   }
 
@@ -278,6 +309,8 @@ export class RedisSharedBucket {
       try {
         await this.conn.whenReady();
       } catch (e) {
+        // A database Redis refuses is a mistake in the URL: never papered over by limiting alone.
+        if (e instanceof RedisConfigError) throw e;
         const reason = e instanceof RedisUnavailableError ? e.reason : describeRedisError(e);
         // Lost between two uses (the connection had worked): go on alone, whatever onUnavailable says.
         if (this.conn.everReady) return this.goLocal(reason, true);
@@ -309,7 +342,8 @@ export class RedisSharedBucket {
   }
 
   private goLocal(reason: string, midRun: boolean): false {
-    if (this.mode === 'local') return false;
+    // A call cut short by this bucket's own stop (the connection closing) is no loss of Redis.
+    if (this.mode === 'local' || this.stopped) return false;
     this.mode = 'local';
     this.retryRedisAt = Date.now() + 1000;
     this.stats.fallbacks++;
@@ -404,7 +438,10 @@ export class RedisSharedBucket {
         let reply: AcquireReply;
         let prefix: string;
         try {
-          [reply, prefix] = await this.acquire(head.route, head.field, batch.length);
+          const call = this.acquire(head.route, head.field, batch.length);
+          // stop() waits for it too: tokens granted after the stop go back (refunded below).
+          this.background(call);
+          [reply, prefix] = await call;
         } catch (e) {
           this.goLocal(describeRedisError(e), true);
           return;
@@ -428,6 +465,7 @@ export class RedisSharedBucket {
             }
             this.waiters.splice(this.waiters.indexOf(w), 1);
             this.running++;
+            this.active.add(grant.id);
             this.settle(w, () => w.resolve(grant));
           }
           // Callers that gave up while Redis answered: their tokens go back.
@@ -492,15 +530,17 @@ export class RedisSharedBucket {
 
   private done(grant: Grant): void {
     this.running--;
-    this.conn.client.zrem(this.keys.inflight, grant.id).catch(() => undefined);
+    this.active.delete(grant.id);
+    // After stop(), the connection may be closing: stop() released every grant already.
+    if (!this.stopped) this.background(this.conn.client.zrem(this.keys.inflight, grant.id));
     if (this.waiters.length) void this.pump();
   }
 
   private refund(grants: Grant[]): void {
     if (!grants.length) return;
     const def = grants[0].def;
-    this.conn.client
-      .incidentIoRefund(
+    this.background(
+      this.conn.client.incidentIoRefund(
         this.keys.bucket,
         this.gateKey(routeField(grants[0].route)),
         this.keys.inflight,
@@ -510,7 +550,7 @@ export class RedisSharedBucket {
         def,
         ...grants.map((g) => g.id)
       )
-      .catch(() => undefined);
+    );
   }
 
   private gateKey(field: string): string {

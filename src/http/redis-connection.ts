@@ -44,7 +44,32 @@ export function checkRedisUrl(url: unknown): string {
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new RangeError(`redis.url must be a redis:// or rediss:// URL, not ${u.protocol}//`);
   }
+  // "redis:PW" parses as a URL with no host at all.
+  if (!u.hostname)
+    throw new RangeError('redis.url must name a host: redis://[[user]:password@]host[:port][/db]');
+  try {
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+  } catch {
+    throw new RangeError(
+      'redis.url has a user name or password that is not valid %-encoding (write % as %25)'
+    );
+  }
+  if (!/^\/?(\d{1,5})?\/?$/.test(u.pathname)) {
+    throw new RangeError('redis.url must end with a database number (/0, /1, …) or nothing');
+  }
   return url;
+}
+
+/** Redis refused to use the URL as given (a database that does not exist): no retry or fallback helps. */
+export class RedisConfigError extends ConnectorError {
+  constructor(where: string, reason: string) {
+    super(
+      'config',
+      `the rate limiter's Redis at ${where} cannot be used as configured (${reason}): fix INCIDENT_IO_CONNECTOR_REDIS_URL`,
+      { code: 'redis_config', retryable: false }
+    );
+  }
 }
 
 export class RedisUnavailableError extends ConnectorError {
@@ -71,6 +96,8 @@ export class SharedRedis extends EventEmitter {
   readonly where: string;
   readonly client: ScriptedRedis;
   everReady = false;
+  /** A refusal no reconnect changes (SELECT of a database that does not exist). */
+  private fatal?: RedisConfigError;
   private lastError = 'no answer';
   private refs = 0;
   private closed = false;
@@ -102,8 +129,15 @@ export class SharedRedis extends EventEmitter {
     // Errors arrive as events too; they must never be unhandled. Keep the reason, without the URL.
     client.on('error', (e: Error & { code?: string }) => {
       this.lastError = e.code ?? e.message.replace(/redis(s)?:\/\/\S*/g, '<redis url>');
+      // ioredis only reports a failed SELECT, then goes on in database 0: another tenant's database.
+      if (/DB index is out of range|invalid DB index/i.test(e.message)) {
+        const db = new URL(opts.url).pathname.replace(/\//g, '');
+        this.fatal ??= new RedisConfigError(this.where, `database ${db} does not exist on it: ${e.message}`);
+        this.emit('fatal');
+      }
     });
     client.on('ready', () => {
+      if (this.fatal) return;
       this.everReady = true;
       this.emit('ready');
     });
@@ -132,22 +166,29 @@ export class SharedRedis extends EventEmitter {
   }
 
   get isReady(): boolean {
-    return this.client.status === 'ready';
+    return this.client.status === 'ready' && !this.fatal;
   }
 
-  /** Resolves once Redis answers; rejects with RedisUnavailableError after connectTimeoutMs. */
+  /**
+   * Resolves once Redis answers; rejects with RedisUnavailableError after connectTimeoutMs, or with
+   * RedisConfigError when Redis refuses the URL's database.
+   */
   whenReady(): Promise<void> {
+    if (this.fatal) return Promise.reject(this.fatal);
     if (this.isReady) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);
         this.off('ready', onReady);
-        if (ok) resolve();
+        this.off('fatal', onReady);
+        if (this.fatal) reject(this.fatal);
+        else if (ok) resolve();
         else reject(new RedisUnavailableError(this.where, this.lastError));
       };
       const onReady = () => done(true);
       const timer = setTimeout(() => done(this.isReady), this.opts.connectTimeoutMs);
       this.on('ready', onReady);
+      this.on('fatal', onReady);
     });
   }
 

@@ -20,6 +20,8 @@ import type { StreamDefinition } from './streams/types';
 import { mergeConcurrent } from '../util/merge';
 import { runSignal } from '../util/signals';
 import { findStream, STREAMS } from './streams';
+import { checkStates } from './state-check';
+import { nestingDepth } from '../util/nesting';
 
 interface IdentityBody {
   identity: { roles: string[]; team_roles?: string[] };
@@ -66,8 +68,14 @@ export class IncidentIoSource implements SourceAdapter {
     });
   }
 
-  async *read(request: ReadRequest): AsyncGenerator<SourceMessage> {
-    const wanted = this.resolveStreams(request.streams);
+  async *read(input: ReadRequest): AsyncGenerator<SourceMessage> {
+    const wanted = this.resolveStreams(input.streams);
+    const state = checkStates(
+      wanted.map((w) => w.def.name),
+      input.state,
+      this.ctx.logger
+    );
+    const request: ReadRequest = { ...input, state };
     // Stopping early (a limit, a consumer that breaks) cancels the pages still in flight, so no
     // request outlives the read and none is retried after it.
     const stop = new AbortController();
@@ -129,7 +137,21 @@ export class IncidentIoSource implements SourceAdapter {
           this.ctx.logger?.warn(`${def.name}: skipped the children of ${id}: it no longer exists (404)`);
         },
       })) {
-        if (msg.type === 'record') records++;
+        if (msg.type === 'record') {
+          // Before anything serialises it: a record nested thousands of levels deep overflows the
+          // stack of JSON.stringify (the runtime's, the CLI's). The stream stops before it, so the
+          // state stays at the last complete page.
+          if (nestingDepth(msg.data, this.config.max_depth) > this.config.max_depth) {
+            throw new ConnectorError(
+              'bad_record',
+              `incident.io returned a record of ${def.name} (id ${String(msg.data.id ?? 'unknown')}) nested more than ` +
+                `${this.config.max_depth} levels deep, more than this source handles (max_depth in the source ` +
+                'config, at most 1000); the stream stopped before it, at the last complete page',
+              { code: 'too_deep' }
+            );
+          }
+          records++;
+        }
         yield msg;
       }
       yield {

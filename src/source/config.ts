@@ -13,10 +13,16 @@ export interface SourceConfig {
   stream_concurrency: number;
   max_partitions: number;
   page_concurrency?: number;
+  /** Deepest nesting of a record (objects and lists) the source emits. */
+  max_depth: number;
 }
 
 export function validateSourceConfig(input: unknown): SourceConfig {
   const validate = validatorFor('schemas/source-config.schema.json');
+  // No config at all is {}; `null`, a list or a string is a mistake, not "no config".
+  if (input !== undefined && (input === null || typeof input !== 'object' || Array.isArray(input))) {
+    throw new ConfigError('the source config', [{ field: '/', reason: 'must be an object' }]);
+  }
   const copy = structuredClone(input ?? {}) as Record<string, unknown>;
   const problems = validate(copy) ? [] : toProblems(validate.errors);
   const known = new Set(STREAMS.map((s) => s.name));

@@ -3,13 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SourceMessage, StreamState, SyncMode } from '../../contract';
-import { CancelledError, ConfigError } from '../../errors';
+import { CancelledError, ConfigError, ConnectorError } from '../../errors';
 import { writeFileAtomic } from '../atomic-file';
+import { checkPaths, type PlannedPath } from '../paths';
 import { EXIT } from '../exit-codes';
 import { tuneHeapForStreaming } from '../heap';
 import { JsonLinesWriter } from '../output';
 import { Progress } from '../progress';
-import { readJsonFile, Session } from '../session';
+import { readConfigFile, readJsonFile, Session } from '../session';
 
 export interface ReadOptions {
   stream?: string[];
@@ -29,8 +30,25 @@ interface StateFile {
 
 function loadState(file: string | undefined): StateFile {
   if (!file || !fs.existsSync(file)) return { streams: {} };
-  const parsed = readJsonFile(file, 'the state file') as Partial<StateFile>;
-  return { streams: parsed.streams && typeof parsed.streams === 'object' ? parsed.streams : {} };
+  const parsed = readJsonFile(file, 'the state file') as Partial<StateFile> | null;
+  const streams = parsed && typeof parsed === 'object' ? parsed.streams : undefined;
+  // Not a state file at all (records, a config, a list): resuming from it would be a guess.
+  if (!streams || typeof streams !== 'object' || Array.isArray(streams)) {
+    throw new ConfigError('the state file', [
+      { field: file, reason: 'is not a state file written by `read` (no "streams" object in it)' },
+    ]);
+  }
+  return { streams };
+}
+
+/** Saves the state; a state file that cannot be written stops the run with a clear error. */
+function saveState(file: string, state: StateFile): void {
+  try {
+    writeFileAtomic(file, `${JSON.stringify(state)}\n`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConnectorError('system', `cannot save the state file ${file} (${code})`);
+  }
 }
 
 /** The streams asked for: --stream (repeatable) or --all, exactly one of them. */
@@ -52,6 +70,7 @@ function chosenStreams(session: Session, opts: ReadOptions): string[] {
 /** Per-stream record files under --output-dir, opened on first record, appended to on resume. */
 class StreamFiles {
   private readonly writers = new Map<string, JsonLinesWriter>();
+  error?: ConnectorError;
   constructor(
     private readonly dir: string,
     private readonly session: Session
@@ -61,13 +80,20 @@ class StreamFiles {
   writer(stream: string): JsonLinesWriter {
     let w = this.writers.get(stream);
     if (!w) {
-      w = new JsonLinesWriter(
-        fs.createWriteStream(path.join(this.dir, `${stream}.jsonl`), { flags: 'a' }),
-        this.session.redactor
-      );
+      const file = path.join(this.dir, `${stream}.jsonl`);
+      const out = fs.createWriteStream(file, { flags: 'a' });
+      // Reported when the records before a state are flushed (not left as an unhandled event).
+      out.on('error', (e: NodeJS.ErrnoException) => {
+        this.error ??= new ConnectorError('system', `cannot write ${file} (${e.code ?? e.message})`);
+      });
+      w = new JsonLinesWriter(out, this.session.redactor);
       this.writers.set(stream, w);
     }
     return w;
+  }
+  async flush(stream: string): Promise<void> {
+    await this.writers.get(stream)?.flush();
+    if (this.error) throw this.error;
   }
   async close(): Promise<void> {
     for (const w of this.writers.values()) await w.flush();
@@ -78,9 +104,18 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
   tuneHeapForStreaming();
   const streams = chosenStreams(session, opts);
   if (opts.outputDir && !opts.stateFile) opts.stateFile = path.join(opts.outputDir, 'state.json');
-  const files = opts.outputDir ? new StreamFiles(opts.outputDir, session) : undefined;
+  const paths: PlannedPath[] = [];
+  if (opts.config) paths.push({ option: '--config', path: opts.config, use: 'read' });
+  if (opts.stateFile) paths.push({ option: '--state-file', path: opts.stateFile, use: 'state' });
+  if (opts.outputDir) {
+    const files = streams.map((s) => `${s}.jsonl`);
+    paths.push({ option: '--output-dir', path: opts.outputDir, use: 'dir', files });
+  }
+  // Records go to stdout unless --output-dir takes them; either way stdout must not be a file in use.
+  checkPaths(paths, { stdout: true });
   const credential = session.credential();
-  const config = opts.config ? readJsonFile(opts.config, 'the source config') : {};
+  const config = opts.config ? readConfigFile(opts.config, 'the source config') : {};
+  const files = opts.outputDir ? new StreamFiles(opts.outputDir, session) : undefined;
   const state = loadState(opts.stateFile);
   const source = session.plugin.createSource(credential, config, session.context());
   const out = new JsonLinesWriter(process.stdout, session.redactor);
@@ -103,11 +138,11 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
         await (files ? files.writer(msg.stream).write(msg.data) : out.write(msg));
       } else if (msg.type === 'state') {
         // Records before a state reach stdout before the state is saved: a crash re-reads, never skips.
-        if (files) await files.writer(msg.stream).flush();
+        if (files) await files.flush(msg.stream);
         await out.write(msg);
         await out.flush();
         state.streams[msg.stream] = msg.state;
-        if (opts.stateFile) writeFileAtomic(opts.stateFile, `${JSON.stringify(state)}\n`);
+        if (opts.stateFile) saveState(opts.stateFile, state);
         progress.page(msg.stream, counts.get(msg.stream) ?? 0);
       } else if (msg.type === 'stream_status') {
         await out.write(msg);
@@ -115,7 +150,8 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
           failed.push(msg.stream);
           progress.line(`${msg.stream}: incomplete — ${msg.error?.message ?? 'unknown error'}`);
         } else if (msg.status === 'complete') {
-          progress.done(msg.stream, msg.records ?? 0, msg.pages ?? 0);
+          const n = msg.records ?? 0;
+          progress.done(msg.stream, n, msg.pages ?? 0, opts.limit !== undefined && n >= opts.limit);
         }
       } else {
         await out.write(msg);

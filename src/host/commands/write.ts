@@ -1,17 +1,23 @@
 // `write`: JSON lines in (a file or stdin), one result line per input line out, in input order, and a
-// summary on stderr. A line that is not JSON is a rejected result like any other bad record.
+// summary on stderr. A line that is not JSON (or not UTF-8, or over the size limit, or holding a
+// number JSON cannot keep) is a rejected result like any other bad record; nothing is sent for it.
 // --dead-letter FILE: every rejected or failed input record, as it came in plus its reason under
 // "_dead_letter" (ignored on input), so the file can be fixed and fed back as the next --input.
 // --dry-run: validate and resolve names (reads only), send no write, report what would be sent.
+// Every path is checked before anything is read or sent (paths.ts).
 import fs from 'node:fs';
-import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { WriteResult } from '../../contract';
-import { CancelledError, type FieldProblem } from '../../errors';
-import { pointerSegment } from '../../validation';
+import { CancelledError, ConnectorError } from '../../errors';
+import { DeadLetterFile, deadLetterLine } from '../dead-letter';
 import { EXIT } from '../exit-codes';
 import { tuneHeapForStreaming } from '../heap';
 import { JsonLinesWriter } from '../output';
-import { readJsonFile, Session } from '../session';
+import { checkPaths, type PlannedPath } from '../paths';
+import { readConfigFile, Session } from '../session';
+import { readInputRecords, type InputRecord } from '../write-input';
+
+export { MAX_RECORD_BYTES } from '../write-input';
 
 export interface WriteCommandOptions {
   action: string;
@@ -20,9 +26,6 @@ export interface WriteCommandOptions {
   deadLetter?: string;
   dryRun?: boolean;
 }
-
-/** The field of a dead-letter line that carries the reason (the destination ignores it on input). */
-export const DEAD_LETTER_FIELD = '_dead_letter';
 
 export interface WriteSummary {
   in: number;
@@ -33,92 +36,44 @@ export interface WriteSummary {
 }
 
 /**
- * The largest input line (one record) `write` sends on: incident.io refuses bodies much smaller than
- * what a runaway field (a log pasted into a description) can hold, so such a record is rejected here,
- * unsent, naming its biggest field.
+ * The input's chunks until it ends or the signal (SIGINT/SIGTERM) fires: a stdin that stays open must
+ * not keep the run waiting for lines that may never come.
  */
-export const MAX_RECORD_BYTES = 1024 * 1024;
-
-/** The JSON pointer and length of the longest string in a value ('' and 0 when it has none). */
-function longestString(value: unknown, at = ''): { field: string; length: number } {
-  if (typeof value === 'string') return { field: at, length: value.length };
-  let best = { field: at, length: 0 };
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const found = longestString(v, `${at}/${pointerSegment(k)}`);
-      if (found.length > best.length) best = found;
-    }
+async function* untilAborted(input: Readable, signal: AbortSignal): AsyncGenerator<Buffer> {
+  const stop = () => input.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const chunk of input) yield chunk as Buffer;
+  } catch (e) {
+    if (signal.aborted) return;
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConnectorError('system', `cannot read the input (${code})`);
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
-  return best;
 }
 
 /**
- * JSON lines of a stream; unparsable or oversized lines become undefined and their problem is kept by
- * index. With `pending`, each line is also kept by index until its result is out (for the dead-letter
- * file).
+ * The records for the destination: a line with a problem becomes undefined (its result is replaced by
+ * the problem); each line is kept by index until its result is out, for the dead-letter file.
  */
-async function* jsonLines(
-  input: NodeJS.ReadableStream,
-  badLines: Map<number, FieldProblem>,
-  pending?: Map<number, { line: string; record?: unknown }>,
-  signal?: AbortSignal
-): AsyncGenerator<unknown> {
-  // The signal (SIGINT/SIGTERM) ends the input too: a stdin that stays open must not keep the run
-  // waiting for lines that may never come.
-  const rl = readline.createInterface({ input, crlfDelay: Infinity, signal });
-  let index = 0;
-  for await (const line of rl) {
-    if (line.trim() === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (e) {
-      badLines.set(index, { field: '/', reason: `is not valid JSON (${(e as Error).message})` });
-    }
-    const bytes = Buffer.byteLength(line);
-    if (bytes > MAX_RECORD_BYTES) {
-      const { field, length } = longestString(record);
-      badLines.set(index, {
-        field: field || '/',
-        reason:
-          `makes the record ${bytes} bytes long${length ? ` (this field alone is ${length} characters)` : ''}; ` +
-          `a record may be at most ${MAX_RECORD_BYTES} bytes`,
-      });
-    }
-    pending?.set(index, { line, record });
-    yield badLines.has(index) ? undefined : record;
-    index++;
+async function* records(source: AsyncIterable<InputRecord>, pending: Map<number, InputRecord>) {
+  for await (const entry of source) {
+    pending.set(entry.index, entry);
+    yield entry.problems ? undefined : entry.record;
   }
-}
-
-/** One dead-letter line: the record as it came in, with why it was not written. */
-function deadLetter(entry: { line: string; record?: unknown }, result: WriteResult): Record<string, unknown> {
-  const reason =
-    result.status === 'rejected'
-      ? { status: 'rejected', message: result.message, problems: result.problems }
-      : result.status === 'failed'
-        ? {
-            status: 'failed',
-            message: result.message,
-            failureType: result.failureType,
-            ...(result.httpStatus !== undefined && { httpStatus: result.httpStatus }),
-            ...(result.code !== undefined && { code: result.code }),
-            ...(result.requestId !== undefined && { requestId: result.requestId }),
-          }
-        : {};
-  const why = { index: result.index, ...reason };
-  const r = entry.record;
-  if (r && typeof r === 'object' && !Array.isArray(r)) return { ...(r as object), [DEAD_LETTER_FIELD]: why };
-  // Not an object (or not JSON): the line itself, to be replaced by a fixed record.
-  return { [DEAD_LETTER_FIELD]: why, _line: entry.line };
 }
 
 export async function runWrite(session: Session, opts: WriteCommandOptions): Promise<number> {
   tuneHeapForStreaming();
+  const fromStdin = !opts.input || opts.input === '-';
+  const paths: PlannedPath[] = [];
+  if (!fromStdin) paths.push({ option: '--input', path: opts.input!, use: 'read' });
+  if (opts.config) paths.push({ option: '--config', path: opts.config, use: 'read' });
+  if (opts.deadLetter) paths.push({ option: '--dead-letter', path: opts.deadLetter, use: 'write' });
+  checkPaths(paths, { stdin: fromStdin, stdout: true });
   const credential = session.credential();
-  const extra = opts.config
-    ? (readJsonFile(opts.config, 'the destination config') as Record<string, unknown>)
-    : {};
+  const extra = opts.config ? readConfigFile(opts.config, 'the destination config') : {};
   // The alert source token is a secret like the key: never in any output.
   if (typeof extra.alert_source_token === 'string') session.redactor.add(extra.alert_source_token);
   const destination = session.plugin.createDestination(
@@ -126,45 +81,33 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
     { ...extra, action: opts.action },
     session.context()
   );
-  const input = !opts.input || opts.input === '-' ? process.stdin : fs.createReadStream(opts.input);
+  const input = fromStdin ? process.stdin : fs.createReadStream(opts.input!);
   const out = new JsonLinesWriter(process.stdout, session.redactor);
-  const badLines = new Map<number, FieldProblem>();
-  const pending = opts.deadLetter ? new Map<number, { line: string; record?: unknown }>() : undefined;
-  const deadStream = opts.deadLetter ? fs.createWriteStream(opts.deadLetter, { mode: 0o600 }) : undefined;
-  const dead = deadStream ? new JsonLinesWriter(deadStream, session.redactor) : undefined;
-  let deadCount = 0;
-  const closeDead = async () => {
-    if (!dead || !deadStream) return;
-    await dead.flush();
-    await new Promise<void>((resolve) => deadStream.end(resolve));
-  };
+  const pending = new Map<number, InputRecord>();
+  const dead = opts.deadLetter ? new DeadLetterFile(opts.deadLetter, session.redactor) : undefined;
   const summary: WriteSummary = { in: 0, ok: 0, rejected: 0, failed: 0, outcomes: {} };
   session.trapSignals();
   const started = Date.now();
   try {
-    for await (let result of destination.write(jsonLines(input, badLines, pending, session.abort.signal), {
+    const lines = readInputRecords(untilAborted(input, session.abort.signal));
+    for await (let result of destination.write(records(lines, pending), {
       signal: session.abort.signal,
       dryRun: opts.dryRun === true,
     })) {
-      const problem = badLines.get(result.index);
-      if (problem) {
-        badLines.delete(result.index);
+      const entry = pending.get(result.index);
+      pending.delete(result.index);
+      if (entry?.problems) {
         result = {
           type: 'result',
           index: result.index,
           status: 'rejected',
-          problems: [problem],
-          message: `${problem.field} ${problem.reason}`,
+          problems: entry.problems,
+          message: entry.problems.map((p) => `${p.field} ${p.reason}`).join('; '),
         };
       }
       count(summary, result);
       await out.write(result);
-      const entry = pending?.get(result.index);
-      pending?.delete(result.index);
-      if (dead && entry && result.status !== 'ok') {
-        deadCount++;
-        await dead.write(deadLetter(entry, result));
-      }
+      if (dead && entry && result.status !== 'ok') await dead.write(deadLetterLine(entry, result));
       if (summary.in % 100 === 0) {
         await out.flush();
         await dead?.flush();
@@ -172,14 +115,14 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
     }
   } catch (e) {
     await out.flush();
-    await closeDead();
+    await dead?.close();
     if (e instanceof CancelledError || session.interrupted) return interrupted(summary);
     throw e;
   } finally {
     (destination as { close?: () => void }).close?.();
   }
   await out.flush();
-  await closeDead();
+  await dead?.close();
   // Stopped while waiting for input: the input was cut short, so this is an interrupted run too.
   if (session.interrupted) return interrupted(summary);
   const outcomes = Object.entries(summary.outcomes)
@@ -190,7 +133,7 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
       `write ${opts.action}${opts.dryRun ? ' (dry run: nothing was sent)' : ''}: ${summary.in} in, ` +
         `${summary.ok} ok${outcomes ? ` (${outcomes})` : ''}, ` +
         `${summary.rejected} rejected, ${summary.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s` +
-        `${dead ? `; ${deadCount} written to the dead-letter file ${opts.deadLetter}` : ''}\n`
+        `${dead ? `; ${dead.count} written to the dead-letter file ${opts.deadLetter}` : ''}\n`
     )
   );
   return summary.rejected + summary.failed > 0 ? EXIT.FAILED : EXIT.OK;

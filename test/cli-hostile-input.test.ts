@@ -96,7 +96,8 @@ function expectInvariant(
   return results;
 }
 
-const incident = (name: string) => JSON.stringify({ name, mode: 'test', visibility: 'public' });
+const incident = (name: string) =>
+  JSON.stringify({ name, mode: 'test', visibility: 'public', severity: 'Minor' });
 
 function deepJson(levels: number): string {
   return `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;

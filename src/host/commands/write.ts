@@ -92,7 +92,10 @@ async function* jsonLines(
 }
 
 /** One dead-letter line: the record as it came in, with why it was not written. */
-function deadLetter(entry: { line: string; record?: unknown }, result: WriteResult): Record<string, unknown> {
+export function deadLetter(
+  entry: { line: string; record?: unknown },
+  result: WriteResult
+): Record<string, unknown> {
   const reason =
     result.status === 'rejected'
       ? { status: 'rejected', message: result.message, problems: result.problems }

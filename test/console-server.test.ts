@@ -2,11 +2,12 @@
 // Host and Origin checks against DNS rebinding and cross-site requests, CSRF on every change, strict
 // CSP), and the API behaviours a page cannot show well (a refused key changes nothing, a new key
 // replaces the old only when it works, run files cannot be escaped).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSimulator, type Simulator } from '../src/simulator';
 import { login, rawRequest, startTestConsole, type TestConsole } from './helpers/console';
-import { makeTempDir, removeTempDir } from './helpers/cli';
+import { CLI, makeTempDir, removeTempDir } from './helpers/cli';
 
 let sim: Simulator;
 let tmp: string;
@@ -256,5 +257,34 @@ describe('the console API', () => {
       expect((await call('GET', `/api/runs/${id}/files/${escape}`)).status).toBe(404);
     }
     expect((await call('GET', `/api/runs/..%2F..%2Fx/files/state.json`)).status).toBe(404);
+  });
+});
+
+describe('incident-io-connector console', () => {
+  it('prints the URL with its one-time token, serves it, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [CLI, 'console', '--port', '0'], {
+      env: { ...process.env, INCIDENT_IO_CONNECTOR_HOME: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0]);
+      });
+      child.once('exit', () => reject(new Error(`the console exited early: ${stderr}`)));
+    });
+    const url = new URL(firstLine);
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(url.searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const res = await rawRequest(Number(url.port), 'GET', `${url.pathname}${url.search}`);
+    expect(res.status).toBe(303);
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(stderr).toMatch(/console listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(stderr).toContain(tmp);
   });
 });

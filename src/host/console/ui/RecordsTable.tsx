@@ -1,6 +1,6 @@
 // A preview of records as a table: one column per top-level field of the first records, nested values
-// shortened (an object with a name shows its name; a small object of plain values, such as custom
-// fields keyed by name, shows "name: value" pairs).
+// shortened (an object with a name shows its name; any other object, such as custom fields keyed by
+// name, shows its non-empty "key: value" pairs).
 const MAX_COLUMNS = 30;
 const MAX_CELL = 60;
 
@@ -14,10 +14,11 @@ export function cellText(value: unknown): string {
   if (Array.isArray(value)) return short(value.map((v) => cellText(v)).join(', '));
   const o = value as Record<string, unknown>;
   if (typeof o.name === 'string') return short(o.name);
-  const entries = Object.entries(o);
-  if (entries.every(([, v]) => v === null || typeof v !== 'object'))
-    return short(entries.map(([k, v]) => `${k}: ${v === null ? '' : String(v)}`).join('; '));
-  return short(JSON.stringify(o));
+  const parts = Object.entries(o)
+    .map(([k, v]) => [k, cellText(v)])
+    .filter(([, text]) => text !== '')
+    .map(([k, text]) => `${k}: ${text}`);
+  return short(parts.join('; '));
 }
 
 export function RecordsTable({ records, caption }: { records: Record<string, unknown>[]; caption: string }) {

@@ -231,6 +231,10 @@ export class RunManager {
     }
     const r = live.record;
     r.finishedAt = new Date().toISOString();
+    // Streams a cancelled or failed run left unfinished did not complete.
+    for (const p of Object.values(r.progress ?? {})) {
+      if (p.status === 'running' || p.status === 'waiting') p.status = 'incomplete';
+    }
     if (r.status === 'complete' && r.kind === 'source') {
       if (Object.values(r.progress ?? {}).some((p) => p.status === 'incomplete')) r.status = 'incomplete';
     }

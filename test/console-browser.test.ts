@@ -374,7 +374,9 @@ describe('the console in Chromium', () => {
     await live.getByRole('button', { name: 'Cancel run' }).click();
     const cancelled = await runEnded('cancelled', 'complete', 'incomplete', 'failed');
     await expect(cancelled.locator('.run-status').textContent()).resolves.toMatch(/cancelled/);
-    await expect(cancelled.locator('tr[data-stream="incidents"] td').first().textContent()).resolves.toBe('incomplete');
+    await expect(cancelled.locator('tr[data-stream="incidents"] td').first().textContent()).resolves.toBe(
+      'incomplete'
+    );
     sim.clearFaults();
 
     // A complete run: every record, downloadable as JSONL, and the state to keep.

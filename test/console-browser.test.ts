@@ -158,6 +158,15 @@ async function runEnded(...statuses: string[]): Promise<Locator> {
   return run;
 }
 
+/** On the Authenticate screen: select the credential's tile and continue with it. */
+async function useCredential(name: string): Promise<void> {
+  await page
+    .getByRole('article', { name: `Credential ${name}` })
+    .getByRole('button', { name: 'Select' })
+    .click();
+  await page.getByRole('button', { name: `Continue with “${name}”` }).click();
+}
+
 async function records(run: Locator, stream: string): Promise<number> {
   return Number(await run.locator(`tr[data-stream="${stream}"] td`).nth(1).textContent());
 }
@@ -342,11 +351,7 @@ describe('the console in Chromium', () => {
     expect(await page.getByRole('checkbox', { name: 'catalog_types', exact: true }).isDisabled()).toBe(false);
 
     await page.getByRole('button', { name: '2. Authenticate' }).click();
-    await page
-      .getByRole('article', { name: 'Credential canary' })
-      .getByRole('button', { name: 'Select' })
-      .click();
-    await page.getByRole('button', { name: 'Continue with “canary”' }).click();
+    await useCredential('canary');
     await incidentsBox.check();
     await page.getByRole('checkbox', { name: 'severities', exact: true }).check();
     await page.getByText('Advanced').click();
@@ -412,22 +417,14 @@ describe('the console in Chromium', () => {
   it('a new destination: action and roles warning, mapping, sample records, dry run, run, results, dead letters', async () => {
     await page.getByRole('button', { name: 'New destination' }).click();
     await page.getByRole('button', { name: /incident\.io/ }).click();
-    await page
-      .getByRole('article', { name: 'Credential catalog-only' })
-      .getByRole('button', { name: 'Select' })
-      .click();
-    await page.getByRole('button', { name: 'Continue with “catalog-only”' }).click();
+    await useCredential('catalog-only');
     expect(await page.getByLabel('What each record becomes').inputValue()).toBe('create_incident');
     await expect(page.getByText(/Needs one of these roles: incident_creator/).count()).resolves.toBe(1);
     const warning = page.getByRole('alert').filter({ hasText: 'lacks a role to run create_incident' });
     await warning.waitFor();
 
     await page.getByRole('button', { name: '2. Authenticate' }).click();
-    await page
-      .getByRole('article', { name: 'Credential canary' })
-      .getByRole('button', { name: 'Select' })
-      .click();
-    await page.getByRole('button', { name: 'Continue with “canary”' }).click();
+    await useCredential('canary');
     await page.getByRole('status').filter({ hasText: 'has a role for this action' }).waitFor();
 
     // The mapping editor, from create_incident's input schema.

@@ -8,6 +8,9 @@ import type {
   SyncMode,
   WriteResult,
 } from '../../contract';
+import type { WriteSummary } from '../commands/write';
+
+export type { WriteSummary };
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -100,14 +103,6 @@ export interface RateLimitProgress {
   waitedMs: number;
   /** 429 answers that paused every request on the key. */
   pauses: number;
-}
-
-export interface WriteSummary {
-  in: number;
-  ok: number;
-  rejected: number;
-  failed: number;
-  outcomes: Record<string, number>;
 }
 
 export type RunStatus = 'running' | 'complete' | 'incomplete' | 'cancelled' | 'failed';

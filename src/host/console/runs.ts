@@ -115,17 +115,11 @@ export class RunManager {
     config: { full: Record<string, unknown>; kept: Record<string, unknown> },
     state: Record<string, StreamState>
   ): RunRecord {
-    const controller = new AbortController();
-    const source = this.env.plugin.createSource(
-      credential,
-      config.full,
-      this.env.context({ signal: controller.signal })
+    const { controller, adapter: source } = this.adapter((ctx) =>
+      this.env.plugin.createSource(credential, config.full, ctx)
     );
-    const live = this.begin(controller, {
+    const live = this.begin(controller, req, config.kept, {
       kind: 'source',
-      connector: req.connector,
-      credential: req.credential,
-      config: config.kept,
       streams: req.streams,
       ...(req.incrementalFrom ? { syncMode: 'incremental', incrementalFrom: req.incrementalFrom } : {}),
       progress: Object.fromEntries(
@@ -145,17 +139,11 @@ export class RunManager {
     credential: Credential,
     config: { full: Record<string, unknown>; kept: Record<string, unknown> }
   ): RunRecord {
-    const controller = new AbortController();
-    const destination = this.env.plugin.createDestination(
-      credential,
-      config.full,
-      this.env.context({ signal: controller.signal })
+    const { controller, adapter: destination } = this.adapter((ctx) =>
+      this.env.plugin.createDestination(credential, config.full, ctx)
     );
-    const live = this.begin(controller, {
+    const live = this.begin(controller, req, config.kept, {
       kind: 'destination',
-      connector: req.connector,
-      credential: req.credential,
-      config: config.kept,
       action: String(config.full.action),
       dryRun: req.dryRun,
       summary: { in: 0, ok: 0, rejected: 0, failed: 0, outcomes: {} },
@@ -164,12 +152,23 @@ export class RunManager {
     return live.record;
   }
 
+  /** A source or destination whose calls the run's controller can cancel. */
+  private adapter<T>(create: (ctx: ConnectorContext) => T): { controller: AbortController; adapter: T } {
+    const controller = new AbortController();
+    return { controller, adapter: create(this.env.context({ signal: controller.signal })) };
+  }
+
   private begin(
     controller: AbortController,
-    fields: Omit<RunRecord, 'id' | 'startedAt' | 'status' | 'rateLimit' | 'files'>
+    req: { connector: string; credential: string },
+    config: Record<string, unknown>,
+    fields: Pick<RunRecord, 'kind'> & Partial<RunRecord>
   ): LiveRun {
     const record: RunRecord = {
       id: this.env.history.newRunId(),
+      connector: req.connector,
+      credential: req.credential,
+      config,
       startedAt: new Date().toISOString(),
       status: 'running',
       rateLimit: { waits: 0, waitedMs: 0, pauses: 0 },

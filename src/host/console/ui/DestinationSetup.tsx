@@ -10,8 +10,9 @@ import { describe, get, send } from './api';
 import { probeText } from './Authenticate';
 import { MappingEditor, toMapping, type Rules } from './MappingEditor';
 import { Notice } from './Notice';
+import { TableHead } from './RecordsTable';
 import { RunView } from './RunView';
-import { SchemaForm } from './SchemaForm';
+import { ConfigSection } from './SchemaForm';
 
 type Values = Record<string, unknown>;
 /** Config properties the console's own controls fill: the action picker, the mapping editor, the dry-run button. */
@@ -57,15 +58,9 @@ function ResultsTable({ run, results }: { run: RunRecord; results: RunResults })
           {run.dryRun ? 'Dry run: what would be sent for each record' : 'Results, one per record'}
           {results.truncated ? ' (first results only; download results.jsonl for all)' : ''}
         </caption>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Status</th>
-            {run.dryRun ? <th scope="col">Request</th> : <th scope="col">Id</th>}
-            <th scope="col">Outcome or reason</th>
-            <th scope="col">request_id</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['#', 'Status', run.dryRun ? 'Request' : 'Id', 'Outcome or reason', 'request_id']}
+        />
         <tbody>
           {results.results.map((r) => (
             <tr key={r.index} className={r.status}>
@@ -209,19 +204,16 @@ export function DestinationSetup({
         />
       </section>
 
-      <section aria-labelledby="dest-config-title">
-        <h3 id="dest-config-title">Destination settings</h3>
-        <form onSubmit={(e) => e.preventDefault()} noValidate>
-          <SchemaForm
-            ref={formRef}
-            schema={dest.configSchema}
-            values={config()}
-            onChange={setValues}
-            hidden={OWN_FIELDS}
-            idPrefix="destination"
-          />
-        </form>
-      </section>
+      <ConfigSection
+        ref={formRef}
+        title="Destination settings"
+        titleId="dest-config-title"
+        schema={dest.configSchema}
+        values={config()}
+        onChange={setValues}
+        hidden={OWN_FIELDS}
+        idPrefix="destination"
+      />
 
       <section aria-labelledby="records-title">
         <h3 id="records-title">Sample records</h3>

@@ -3,6 +3,7 @@
 // produces the destination config's `mapping` (keys are input fields; a pointer or template is a
 // string, a constant is {"const": value}).
 import type { JsonSchema } from '../api-types';
+import { TableHead } from './RecordsTable';
 
 export type RuleMode = '' | 'pointer' | 'template' | 'const';
 export interface Rule {
@@ -67,13 +68,7 @@ export function MappingEditor(props: {
   return (
     <table className="data mapping">
       <caption>Where each input field of {props.action} comes from (unmapped fields are left out)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Input field</th>
-          <th scope="col">From</th>
-          <th scope="col">Pointer, template or constant</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Input field', 'From', 'Pointer, template or constant']} />
       <tbody>
         {fields(props.schema).map(([name, f]) => {
           const rule = props.rules[name] ?? { mode: '', value: '' };

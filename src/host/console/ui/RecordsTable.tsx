@@ -21,6 +21,21 @@ export function cellText(value: unknown): string {
   return short(parts.join('; '));
 }
 
+/** A table's column headers. */
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function RecordsTable({ records, caption }: { records: Record<string, unknown>[]; caption: string }) {
   const columns: string[] = [];
   for (const r of records.slice(0, 20))
@@ -30,15 +45,7 @@ export function RecordsTable({ records, caption }: { records: Record<string, unk
     <div className="scroll">
       <table className="data">
         <caption>{caption}</caption>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={columns} />
         <tbody>
           {records.map((r, i) => (
             <tr key={i}>

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { RunRecord } from '../api-types';
 import { describe, send } from './api';
 import { Notice } from './Notice';
+import { TableHead } from './RecordsTable';
 
 export function fileUrl(run: RunRecord, file: string): string {
   return `/api/runs/${encodeURIComponent(run.id)}/files/${encodeURIComponent(file)}`;
@@ -60,15 +61,7 @@ export function RunView({ initial, onFinished }: { initial: RunRecord; onFinishe
       {run.kind === 'source' && run.progress && (
         <table className="data">
           <caption>Progress per stream</caption>
-          <thead>
-            <tr>
-              <th scope="col">Stream</th>
-              <th scope="col">Status</th>
-              <th scope="col">Records</th>
-              <th scope="col">Pages</th>
-              <th scope="col">Records/s</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Stream', 'Status', 'Records', 'Pages', 'Records/s']} />
           <tbody>
             {Object.entries(run.progress).map(([stream, p]) => (
               <tr key={stream} data-stream={stream}>

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { RunRecord } from '../api-types';
 import { describe, get } from './api';
 import { Notice } from './Notice';
+import { TableHead } from './RecordsTable';
 import { Downloads } from './RunView';
 
 function counts(r: RunRecord): string {
@@ -29,17 +30,7 @@ export function Runs() {
         <div className="scroll">
           <table className="data runs">
             <caption>Runs started from this console, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Credential</th>
-                <th scope="col">What</th>
-                <th scope="col">Status</th>
-                <th scope="col">Records</th>
-                <th scope="col">Files</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Started', 'Kind', 'Credential', 'What', 'Status', 'Records', 'Files']} />
             <tbody>
               {runs.map((r) => (
                 <tr key={r.id} data-run={r.id}>

@@ -111,3 +111,17 @@ export const SchemaForm = forwardRef<Form, SchemaFormProps>(function SchemaForm(
     </Form>
   );
 });
+
+/** A titled section holding a schema's form (in a <form> of its own that never submits). */
+export const ConfigSection = forwardRef<Form, SchemaFormProps & { title: string; titleId: string }>(
+  function ConfigSection({ title, titleId, ...props }, ref) {
+    return (
+      <section aria-labelledby={titleId}>
+        <h3 id={titleId}>{title}</h3>
+        <form onSubmit={(e) => e.preventDefault()} noValidate>
+          <SchemaForm ref={ref} {...props} />
+        </form>
+      </section>
+    );
+  }
+);

@@ -8,7 +8,7 @@ import { describe, send } from './api';
 import { Notice } from './Notice';
 import { RecordsTable } from './RecordsTable';
 import { RunView } from './RunView';
-import { SchemaForm } from './SchemaForm';
+import { ConfigSection } from './SchemaForm';
 
 type Values = Record<string, unknown>;
 /** The config property the stream picker fills, when the source's config schema has one. */
@@ -120,19 +120,16 @@ export function SourceSetup({ connector, credential }: { connector: ConnectorDet
         )}
       </section>
 
-      <section aria-labelledby="source-config-title">
-        <h3 id="source-config-title">Source configuration</h3>
-        <form onSubmit={(e) => e.preventDefault()} noValidate>
-          <SchemaForm
-            ref={formRef}
-            schema={schema}
-            values={config()}
-            onChange={setValues}
-            hidden={hasStreamsField ? [STREAMS_FIELD] : []}
-            idPrefix="source"
-          />
-        </form>
-      </section>
+      <ConfigSection
+        ref={formRef}
+        title="Source configuration"
+        titleId="source-config-title"
+        schema={schema}
+        values={config()}
+        onChange={setValues}
+        hidden={hasStreamsField ? [STREAMS_FIELD] : []}
+        idPrefix="source"
+      />
 
       <section aria-labelledby="preview-title">
         <h3 id="preview-title">Preview</h3>

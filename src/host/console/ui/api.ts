@@ -36,7 +36,14 @@ export async function get<T>(path: string): Promise<T> {
 
 let csrf: Promise<string> | undefined;
 function csrfToken(): Promise<string> {
-  csrf ??= get<SessionInfo>('/api/session').then((s) => s.csrfToken);
+  // A failed attempt is not kept: the next request asks again.
+  csrf ??= get<SessionInfo>('/api/session').then(
+    (s) => s.csrfToken,
+    (e: unknown) => {
+      csrf = undefined;
+      throw e;
+    }
+  );
   return csrf;
 }
 

@@ -211,13 +211,19 @@ export interface ManifestStream {
 
 export interface ManifestAction {
   name: string;
+  description?: string;
   input: string;
+  /** Account roles any one of which allows the action. */
+  roles?: string[];
   idempotency: string;
 }
 
 export interface ConnectorManifest {
   id: string;
   name: string;
+  description?: string;
+  /** Logo file relative to the package root, for the runtime's connector tile. */
+  logo?: string;
   version: string;
   entry: string;
   credentialTypes: Array<{ id: string; schema: string }>;

@@ -57,6 +57,9 @@ describe('connector.manifest.json', () => {
       const def = ACTIONS.find((a) => a.name === entry.name)!;
       expect(entry.input).toBe(def.input);
       expect(entry.idempotency).toBe(def.idempotency);
+      // What a runtime shows when the action is picked: its description and the roles it needs.
+      expect(entry.description).toBe(def.description);
+      expect(entry.roles).toEqual(def.writeRoles);
       expect(() => validatorFor(entry.input)).not.toThrow();
     }
     expect(filesIn('schemas/actions')).toEqual(
@@ -80,9 +83,14 @@ describe('connector.manifest.json', () => {
     expect(schema.properties.base_url.writeOnly).toBeUndefined();
   });
 
+  it('has a logo file for the connector tile', () => {
+    expect(manifest.logo).toMatch(/\.(svg|png)$/);
+    expect(fs.statSync(path.join(PACKAGE_ROOT, manifest.logo)).size).toBeGreaterThan(0);
+  });
+
   it('ships every file the manifest names in the npm package', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'));
-    for (const needed of ['dist', 'schemas', 'spec', 'connector.manifest.json'])
+    for (const needed of ['dist', 'schemas', 'spec', 'assets', 'connector.manifest.json'])
       expect(pkg.files).toContain(needed);
     expect(pkg.bin['incident-io-connector']).toBe('dist/host/cli.js');
     expect(pkg.exports['.'].types).toBe('./dist/index.d.ts');

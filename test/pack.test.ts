@@ -66,6 +66,7 @@ describe('the packed package', () => {
     expect(files).not.toContain('node_modules');
     const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'connector.manifest.json'), 'utf8')) as {
       entry: string;
+      logo: string;
       credentialTypes: Array<{ schema: string }>;
       source: { configSchema: string; streams: Array<{ schema: string }> };
       destination: { configSchema: string; actions: Array<{ input: string }> };
@@ -73,6 +74,7 @@ describe('the packed package', () => {
     // Every file the manifest points at is in the package.
     const referenced = [
       manifest.entry,
+      manifest.logo,
       ...manifest.credentialTypes.map((c) => c.schema),
       manifest.source.configSchema,
       ...manifest.source.streams.map((s) => s.schema),
@@ -82,6 +84,8 @@ describe('the packed package', () => {
       'dist/host/cli.js',
       'dist/host/index.js',
       'dist/index.d.ts',
+      // The web console's built UI (npm run build bundles it; nothing is fetched at run time).
+      'dist/console/index.html',
     ];
     for (const f of referenced)
       expect({ f, exists: fs.existsSync(path.join(installed, f)) }).toEqual({ f, exists: true });

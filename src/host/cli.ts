@@ -6,6 +6,7 @@ import { ConfigError, ConnectorError } from '../errors';
 import { loadSchema } from '../validation';
 // Commands load on use: `read` should not pay for the simulator's 4 MB spec at start-up.
 const credentials = () => import('./commands/credentials');
+const consoleCommand = () => import('./commands/console');
 const demo = () => import('./commands/demo');
 const read = () => import('./commands/read');
 const simulator = () => import('./commands/simulator');
@@ -159,6 +160,12 @@ export function buildProgram(
       new Option('--retry-after <form>', 'Retry-After form on 429').choices(['seconds', 'http-date'])
     )
     .action((o) => run(async () => (await simulator()).runSimulator(o)));
+
+  program
+    .command('console')
+    .description('serve the web console on 127.0.0.1; prints the URL to open (with a one-time token)')
+    .option('--port <n>', 'port (default: a free one)', int('--port'))
+    .action((o: { port?: number }) => run(async (s) => (await consoleCommand()).runConsole(s, o)));
 
   program
     .command('demo')

@@ -9,6 +9,7 @@ const credentials = () => import('./commands/credentials');
 const demo = () => import('./commands/demo');
 const read = () => import('./commands/read');
 const simulator = () => import('./commands/simulator');
+const smoke = () => import('./commands/smoke');
 const write = () => import('./commands/write');
 import { EXIT } from './exit-codes';
 import { Redactor } from './redact';
@@ -139,6 +140,13 @@ export function buildProgram(
       new Option('--retry-after <form>', 'Retry-After form on 429').choices(['seconds', 'http-date'])
     )
     .action((o) => run(async () => (await simulator()).runSimulator(o)));
+
+  program
+    .command('smoke')
+    .description(
+      'read-only check of a real key: probe, discover, read the first page of every readable stream, validate every record against its schema'
+    )
+    .action(() => run(async (s) => (await smoke()).runSmoke(s)));
 
   program
     .command('demo')

@@ -27,6 +27,13 @@ export interface HttpOptions {
   backoffBaseMs?: number;
   /** Cap of a single backoff wait (default 60 s). */
   backoffMaxMs?: number;
+  /**
+   * Refuse every request but GET before it is queued or sent (a `config` error, code "read_only"): for
+   * runs that must never change anything in incident.io, such as the smoke test.
+   */
+  readOnly?: boolean;
+  /** Told of every attempt as it is sent (retries included), e.g. to count requests. */
+  onRequest?: (request: { method: string; route: string }) => void;
 }
 
 export interface RateLimitOptions {

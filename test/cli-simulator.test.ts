@@ -2,6 +2,7 @@
 // --unlimited really lifting the bucket, and the limited ones on --burst/--refill setting it.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { runSimulator } from '../src/host/commands/simulator';
 import { CLI, runCli } from './helpers/cli';
 
 interface Running {
@@ -10,11 +11,12 @@ interface Running {
   stop: () => Promise<number | null>;
 }
 
-function startCommand(flags: string[]): Promise<Running> {
+function startCommand(flags: string[], stderr?: (text: string) => void): Promise<Running> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'simulator', '--port', '0', '--incidents', '5', ...flags], {
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    child.stderr.on('data', (d: Buffer) => stderr?.(d.toString('utf8')));
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString('utf8');
@@ -82,4 +84,54 @@ describe('simulator command', () => {
       expect(await sim.stop()).toBe(0);
     }
   }, 30_000);
+});
+
+// A script or test that starts the command, reads its URL and stops it at once must find it ready to
+// stop: a SIGTERM before the handlers exist kills it with no exit code (the fault matrix saw `null`).
+describe('stopping the simulator command right after it announces its URL', () => {
+  test('its SIGINT and SIGTERM handlers are installed before the URL line is written', async () => {
+    const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    const added = (sig: 'SIGINT' | 'SIGTERM') =>
+      process.listeners(sig).filter((l) => !before[sig].includes(l));
+    let atAnnouncement: { SIGINT: number; SIGTERM: number } | undefined;
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      if (String(chunk).includes('"api_key"')) {
+        atAnnouncement = { SIGINT: added('SIGINT').length, SIGTERM: added('SIGTERM').length };
+        // Stop it the way a signal would (process.emit would also reach the test runner's handlers).
+        setImmediate(() => added('SIGTERM').forEach((l) => (l as () => void)()));
+      }
+      return true;
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await runSimulator({ port: 0, incidents: 5 })).toBe(0);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(atAnnouncement).toEqual({ SIGINT: 1, SIGTERM: 1 });
+    // Stopped, it leaves no handler behind.
+    expect([added('SIGINT'), added('SIGTERM')]).toEqual([[], []]);
+  }, 30_000);
+
+  test('SIGTERM as soon as the first line arrives: exit 0 and no stack trace, every time', async () => {
+    const runs = 10;
+    const results: Array<{ code: number | null; stderr: string }> = [];
+    // A few at a time, so the machine is busy as in a full run.
+    for (let k = 0; k < runs; k += 5) {
+      await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          let stderr = '';
+          const sim = await startCommand([], (t) => (stderr += t));
+          const code = await sim.stop();
+          results.push({ code, stderr });
+        })
+      );
+    }
+    expect(results).toHaveLength(runs);
+    for (const r of results) {
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toMatch(/\n\s+at |Error/);
+    }
+  }, 60_000);
 });

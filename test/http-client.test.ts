@@ -617,3 +617,50 @@ describe('identification', () => {
     expect(s.requests[0].headers['user-agent']).toBe(`incident-io-connector/${version}`);
   });
 });
+
+describe('read-only clients and the request hook', () => {
+  test.each(['POST', 'PUT', 'DELETE'] as const)(
+    'a read-only client refuses %s before it is sent; GET still goes',
+    async (method) => {
+      const s = await server();
+      s.handle(() => ok);
+      const c = client(s, { http: { readOnly: true } });
+      const err = await failure(
+        c.request({ method, path: '/v2/incidents', body: { a: 1 }, idempotent: true })
+      );
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect(err.failureType).toBe('config');
+      expect(err.code).toBe('read_only');
+      expect(err.message).toBe(
+        `this run is read-only: ${method} /v2/incidents was refused before it was sent`
+      );
+      expect(s.count()).toBe(0);
+      expect((await c.get('/v2/incidents')).status).toBe(200);
+      expect(s.requests.map((r) => r.method)).toEqual(['GET']);
+    }
+  );
+
+  test('a client without readOnly sends writes (the option is what refuses them)', async () => {
+    const s = await server();
+    s.handle(() => ok);
+    await client(s).request({ method: 'POST', path: '/v2/incidents', body: { a: 1 } });
+    expect(s.requests.map((r) => r.method)).toEqual(['POST']);
+  });
+
+  test('onRequest hears of every attempt sent, retries included, with its route', async () => {
+    const s = await server();
+    s.script({ status: 503, json: apiErrorBody(503, 'api_error', 'unavailable', 'try later') }, ok);
+    s.handle(() => ok);
+    const heard: Array<{ method: string; route: string }> = [];
+    const c = client(s, { http: { readOnly: true, onRequest: (r) => heard.push(r) } });
+    await c.get('/v2/incidents/01ABC', undefined, { route: 'GET /v2/incidents/{id}' });
+    await c.get('/v1/identity');
+    await failure(c.request({ method: 'POST', path: '/v2/incidents', body: {} }));
+    expect(heard).toEqual([
+      { method: 'GET', route: 'GET /v2/incidents/{id}' },
+      { method: 'GET', route: 'GET /v2/incidents/{id}' },
+      { method: 'GET', route: 'GET /v1/identity' },
+    ]);
+    expect(s.count()).toBe(heard.length);
+  });
+});

@@ -1,6 +1,7 @@
 // The published package: `npm pack`, install the tarball offline into an empty project, load the plugin
 // the way a runtime would (through its manifest, with the reference loader) and probe the in-process
 // simulator with it; the bin works from node_modules/.bin.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +18,10 @@ let tmp: string;
 let project: string;
 let installed: string;
 
-// Offline: dependencies come from the npm cache `npm ci` filled.
+// Offline: dependencies come from the npm cache `npm ci` filled. That cache holds the tarballs but not
+// necessarily the registry metadata an install needs to *resolve* versions (an empty cache before
+// `npm ci` has none that `npm install` accepts: ENOTCACHED), so the project gets a lock file and
+// `npm ci` fetches nothing but those tarballs.
 const npmEnv = {
   ...process.env,
   npm_config_offline: 'true',
@@ -38,17 +42,67 @@ beforeAll(async () => {
 
   project = path.join(tmp, 'project');
   fs.mkdirSync(project);
-  fs.writeFileSync(
-    path.join(project, 'package.json'),
-    JSON.stringify({ name: 'pack-test-project', version: '1.0.0', private: true }, null, 2)
-  );
-  await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tgz], {
+  const { manifest, lock } = projectWithTarball(tgz);
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+  fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lock, null, 2));
+  await run(NPM, ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
     cwd: project,
     env: npmEnv,
     maxBuffer: 16 * 1024 * 1024,
   });
   installed = path.join(project, 'node_modules', 'incident-io-connector');
 }, 120_000);
+
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  devOptional?: boolean;
+  [field: string]: unknown;
+}
+
+/**
+ * A project that depends on the tarball, and its lock file: this repository's production dependencies
+ * exactly as our package-lock.json pins them (same tree, versions, integrity), plus the tarball itself
+ * as a `file:` dependency.
+ */
+function projectWithTarball(tgz: string) {
+  const ours = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const root = ours.packages[''];
+  const spec = `file:${path.relative(project, tgz)}`;
+  const packages: Record<string, LockEntry> = {
+    '': { name: 'pack-test-project', version: '1.0.0', dependencies: { 'incident-io-connector': spec } },
+    'node_modules/incident-io-connector': {
+      version: root.version,
+      resolved: spec,
+      integrity: `sha512-${createHash('sha512').update(fs.readFileSync(tgz)).digest('base64')}`,
+      license: root.license,
+      dependencies: root.dependencies,
+      bin: root.bin,
+      engines: root.engines,
+    },
+  };
+  for (const [where, entry] of Object.entries(ours.packages)) {
+    if (where === '' || entry.dev) continue;
+    // Needed in production here, whatever else needs it in ours.
+    packages[where] = { ...entry, devOptional: undefined };
+  }
+  const manifest = {
+    name: 'pack-test-project',
+    version: '1.0.0',
+    private: true,
+    dependencies: { 'incident-io-connector': spec },
+  };
+  const lock = {
+    name: manifest.name,
+    version: manifest.version,
+    lockfileVersion: 3,
+    requires: true,
+    packages,
+  };
+  return { manifest, lock };
+}
 
 afterAll(async () => {
   await sim?.close();

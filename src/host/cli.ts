@@ -10,6 +10,7 @@ const consoleCommand = () => import('./commands/console');
 const demo = () => import('./commands/demo');
 const read = () => import('./commands/read');
 const simulator = () => import('./commands/simulator');
+const smoke = () => import('./commands/smoke');
 const write = () => import('./commands/write');
 import { EXIT } from './exit-codes';
 import { Redactor } from './redact';
@@ -166,6 +167,13 @@ export function buildProgram(
     .description('serve the web console on 127.0.0.1; prints the URL to open (with a one-time token)')
     .option('--port <n>', 'port (default: a free one)', int('--port'))
     .action((o: { port?: number }) => run(async (s) => (await consoleCommand()).runConsole(s, o)));
+
+  program
+    .command('smoke')
+    .description(
+      'read-only check of a real key: probe, discover, read the first page of every readable stream, validate every record against its schema'
+    )
+    .action(() => run(async (s) => (await smoke()).runSmoke(s)));
 
   program
     .command('demo')

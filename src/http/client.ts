@@ -7,7 +7,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import axios, { AxiosInstance, AxiosResponse, isAxiosError } from 'axios';
-import type { ConnectorContext, Credential, Logger } from '../contract';
+import type { ConnectorContext, Credential, HttpOptions, Logger } from '../contract';
 import { baseUrlProblem } from '../credential';
 import {
   ApiError,
@@ -88,6 +88,8 @@ export class IncidentIoClient {
   private readonly axios: AxiosInstance;
   private readonly agent: http.Agent;
   private readonly opts: typeof DEFAULTS;
+  private readonly readOnly: boolean;
+  private readonly onRequest?: HttpOptions['onRequest'];
   private readonly logger: Logger;
   private readonly signal?: AbortSignal;
   private readonly latency = new LatencyTracker();
@@ -99,7 +101,10 @@ export class IncidentIoClient {
     // clear text either.
     const urlProblem = baseUrlProblem(String(credential.base_url));
     if (urlProblem) throw new ConfigError('the credential', [{ field: '/base_url', reason: urlProblem }]);
-    this.opts = { ...DEFAULTS, ...stripUndefined(ctx.http ?? {}) };
+    const { readOnly, onRequest, ...tuning } = ctx.http ?? {};
+    this.opts = { ...DEFAULTS, ...stripUndefined(tuning) };
+    this.readOnly = readOnly === true;
+    this.onRequest = onRequest;
     this.host = new URL(credential.base_url).host;
     this.logger = ctx.logger ?? silentLogger;
     this.signal = ctx.signal;
@@ -138,6 +143,13 @@ export class IncidentIoClient {
 
   async request<T>(req: RequestOptions): Promise<ApiResponse<T>> {
     const route = req.route ?? `${req.method} ${req.path}`;
+    if (this.readOnly && req.method !== 'GET') {
+      throw new ConnectorError(
+        'config',
+        `this run is read-only: ${req.method} ${req.path} was refused before it was sent`,
+        { code: 'read_only' }
+      );
+    }
     const maxRetries = req.maxRetries ?? this.opts.maxRetries;
     const signal = combineSignals(this.signal, req.signal);
     const safeToRepeat = req.method !== 'POST' || req.idempotent === true;
@@ -146,7 +158,7 @@ export class IncidentIoClient {
       let response: AxiosResponse<string>;
       const ticket: LimiterTicket = {};
       try {
-        response = await this.limiter.run(route, () => this.send(req, signal), signal, ticket);
+        response = await this.limiter.run(route, () => this.send(req, route, signal), signal, ticket);
       } catch (e) {
         const err = this.transportError(e, req, signal);
         // A refused connection never reached the server, so even a plain POST may be sent again.
@@ -196,13 +208,18 @@ export class IncidentIoClient {
     return this.latency.typicalMs;
   }
 
-  private async send(req: RequestOptions, signal?: AbortSignal): Promise<AxiosResponse<string>> {
+  private async send(
+    req: RequestOptions,
+    route: string,
+    signal?: AbortSignal
+  ): Promise<AxiosResponse<string>> {
     // The attempt's deadline is a plain timer, not AbortSignal.timeout(): on Node 20, a timeout signal
     // inside AbortSignal.any() can be garbage-collected before it fires, and an answer that never
     // comes (or trickles) then holds the attempt, and the run, forever.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), req.timeoutMs ?? this.opts.timeoutMs);
     const qs = encodeQuery(req.query);
+    this.onRequest?.({ method: req.method, route });
     const started = Date.now();
     try {
       const response = await this.axios.request<Readable>({

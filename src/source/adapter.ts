@@ -15,7 +15,7 @@ import { IncidentIoClient } from '../http/client';
 import { loadSchema } from '../validation';
 import { SourceConfig, validateSourceConfig } from './config';
 import { withNamedCustomFields } from './custom-fields';
-import { readStream } from './read-stream';
+import { childPages, readStream } from './read-stream';
 import type { StreamDefinition } from './streams/types';
 import { mergeConcurrent } from '../util/merge';
 import { runSignal } from '../util/signals';
@@ -125,8 +125,7 @@ export class IncidentIoSource implements SourceAdapter {
         config: this.config,
         limit: request.limit,
         signal,
-        transform:
-          def.namedCustomFields && this.config.custom_fields === 'named' ? withNamedCustomFields : undefined,
+        transform: this.transformFor(def),
         partitions: this.config.max_partitions,
         workers: () => this.pageConcurrency(),
         onPage: (p) => {
@@ -192,6 +191,42 @@ export class IncidentIoSource implements SourceAdapter {
     // costs only its memory while a missing one leaves budget unused.
     const needed = Math.ceil((rate * latencySeconds * 2) / Math.max(1, this.readingStreams));
     return Math.max(2, Math.min(16, needed));
+  }
+
+  private transformFor(def: StreamDefinition) {
+    return def.namedCustomFields && this.config.custom_fields === 'named' ? withNamedCustomFields : undefined;
+  }
+
+  /**
+   * The records of a stream's first page, as read() emits them, in the fewest requests: one page of a
+   * top-level stream (the first time partition or incident mode); for a child stream, the first page
+   * of the children of its parent's first record. For the smoke test: a failure throws.
+   */
+  async firstPage(stream: string, signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+    const [{ def }] = this.resolveStreams([stream]);
+    const opts = {
+      syncMode: 'full_refresh' as const,
+      config: this.config,
+      partitions: 1,
+      signal: runSignal(signal, this.ctx.signal),
+      transform: this.transformFor(def),
+    };
+    const firstPageOf = async (messages: AsyncGenerator<SourceMessage>) => {
+      const records: Array<Record<string, unknown>> = [];
+      for await (const msg of messages) {
+        if (msg.type === 'record') records.push(msg.data);
+        if (msg.type === 'state') break;
+      }
+      return records;
+    };
+    if (!def.parent) return firstPageOf(readStream(def, this.client, opts));
+    const parentDef = findStream(def.parent.stream)!;
+    const [parent] = await firstPageOf(
+      readStream(parentDef, this.client, { ...opts, transform: undefined, limit: 1 })
+    );
+    if (!parent) return [];
+    for await (const page of childPages(def, this.client, String(parent.id), opts)) return page;
+    return [];
   }
 
   async sample(stream: string, n: number): Promise<Record<string, unknown>[]> {

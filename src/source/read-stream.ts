@@ -206,33 +206,15 @@ async function* readChildStream(
 
   const childrenOf = async (parentId: string): Promise<Record<string, unknown>[]> => {
     const out: Record<string, unknown>[] = [];
-    const query: Record<string, string | string[]> = {
-      ...def.query,
-      ...def.queryFor?.(opts.config, now()),
-      [link.param]: parentId,
-    };
     try {
-      for await (const page of paginate<Record<string, unknown>>(client, {
-        path: def.path,
-        recordsField: def.recordsField,
-        afterParam: def.afterParam,
-        query,
-        pageSize: clampPageSize(def, opts.config.page_sizes?.[def.name]),
-        // Window-paged endpoints carry the cursor in a window parameter (schedule_entries:
-        // entry_window_start): the first page sends the window's own value, which paginate() would
-        // otherwise overwrite with the absent cursor (and the API then starts the window at now).
-        after: def.afterParam ? (query[def.afterParam] as string | undefined) : undefined,
-        signal: opts.signal,
-      })) {
-        for (const raw of page.records) {
+      for await (const page of childPages(def, client, parentId, opts)) {
+        for (const record of page) {
           if (own && ownScan) {
-            const value = raw[own] as string | undefined;
+            const value = record[own] as string | undefined;
             ownScan.max_seen = laterTimestamp(ownScan.max_seen, value);
             if (ownSince !== undefined && (parseTimestamp(value) ?? Infinity) < ownSince) continue;
           }
-          const record = cleanRecord(def, raw);
-          if (link.addToRecord && record[link.param] === undefined) record[link.param] = parentId;
-          out.push(opts.transform ? opts.transform(record) : record);
+          out.push(record);
         }
       }
     } catch (e) {
@@ -280,5 +262,38 @@ async function* readChildStream(
       state = parent.scan ? { ...kept, parent: msg.state } : parent.cursor ? { cursor: parent.cursor } : {};
     }
     yield { type: 'state', stream: def.name, state: state as StreamState };
+  }
+}
+
+/** The children of one parent of a child stream, page by page, each record as read() emits it. */
+export async function* childPages(
+  def: StreamDefinition,
+  client: IncidentIoClient,
+  parentId: string,
+  opts: Pick<ReadStreamOptions, 'config' | 'signal' | 'transform' | 'now'>
+): AsyncGenerator<Array<Record<string, unknown>>> {
+  const link = def.parent!;
+  const query: Record<string, string | string[]> = {
+    ...def.query,
+    ...def.queryFor?.(opts.config, (opts.now ?? Date.now)()),
+    [link.param]: parentId,
+  };
+  for await (const page of paginate<Record<string, unknown>>(client, {
+    path: def.path,
+    recordsField: def.recordsField,
+    afterParam: def.afterParam,
+    query,
+    pageSize: clampPageSize(def, opts.config.page_sizes?.[def.name]),
+    // Window-paged endpoints carry the cursor in a window parameter (schedule_entries:
+    // entry_window_start): the first page sends the window's own value, which paginate() would
+    // otherwise overwrite with the absent cursor (and the API then starts the window at now).
+    after: def.afterParam ? (query[def.afterParam] as string | undefined) : undefined,
+    signal: opts.signal,
+  })) {
+    yield page.records.map((raw) => {
+      const record = cleanRecord(def, raw);
+      if (link.addToRecord && record[link.param] === undefined) record[link.param] = parentId;
+      return opts.transform ? opts.transform(record) : record;
+    });
   }
 }

@@ -1,6 +1,6 @@
 // A real redis-server for the Redis-mode limiter tests: started on a free loopback port with no
 // persistence, stopped (or killed and restarted on the same port) by the test. There is no fallback
-// and no skip: without the binary the tests fail and say how to install it (.ci/run does).
+// and no skip: without the binary the tests fail and say how to install it (npm test does, as root).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
@@ -20,7 +20,7 @@ export function redisServerVersion(): string {
   if (r.error || r.status !== 0) {
     throw new Error(
       'redis-server is not installed: the Redis-mode limiter tests need a real Redis ' +
-        '(apt-get install -y redis-server; .ci/run installs it when it is missing)'
+        '(apt-get install -y redis-server; npm test installs it when it runs as root: scripts/ensure-system-packages.sh)'
     );
   }
   return /v=(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim();

@@ -20,6 +20,9 @@ export interface SimulatorCommandOptions {
 }
 
 export async function runSimulator(opts: SimulatorCommandOptions): Promise<number> {
+  // Handlers first: whoever reads the URL may stop us at once, and a SIGTERM that finds no handler
+  // kills the process (no exit code) instead of closing the server.
+  const stopped = untilStopSignal();
   const sim = await startSimulator({
     port: opts.port ?? 0,
     seed: opts.seed,
@@ -46,11 +49,20 @@ export async function runSimulator(opts: SimulatorCommandOptions): Promise<numbe
     if (stream.timePartition) db.get(stream.name)?.within(stream.timePartition.filter, 0, 0, parseTimeUs);
   process.stdout.write(`${JSON.stringify({ url: sim.url, api_key: sim.apiKey })}\n`);
   process.stderr.write(`incident.io simulator listening on ${sim.url} (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await sim.close();
   return 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one then ends the process the default way. */
+function untilStopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }

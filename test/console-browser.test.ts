@@ -174,7 +174,7 @@ async function records(run: Locator, stream: string): Promise<number> {
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   tmp = makeTempDir('incident-io-console-browser-');
-  for (const d of ['store', 'profile', 'downloads']) fs.mkdirSync(path.join(tmp, d));
+  for (const d of ['store', 'profile', 'downloads']) fs.mkdirSync(path.join(tmp, d), { mode: 0o700 });
   [storeDir, profileDir, downloadsDir] = ['store', 'profile', 'downloads'].map((d) => path.join(tmp, d));
   sim = await startSimulator({ incidents: INCIDENTS, size: 'small', seed: 17 });
   sim.addKey({ key: CANARY, name: 'Canary key', roles: DEFAULT_ROLES });
@@ -331,9 +331,10 @@ describe('the console in Chromium', () => {
 
     // Test a tile: its "last checked" is recorded.
     await card.getByRole('button', { name: 'Test' }).click();
-    await expect(
-      page.getByRole('status').filter({ hasText: 'Key “Canary key” works' }).count()
-    ).resolves.toBe(1);
+    const works = page.getByRole('status').filter({ hasText: 'Key “Canary key” works' });
+    // The probe answers asynchronously: wait for its status, then check there is exactly one.
+    await works.first().waitFor();
+    await expect(works.count()).resolves.toBe(1);
     await card.getByText(/: works$/).waitFor();
     await snapshot('after adding the catalog-only key');
   });

@@ -51,7 +51,7 @@ test('reads stopped by --limit (pages still in flight) and a write end quietly a
     runCli(['read', '--stream', 'incidents', '--limit', '120'], { env: env() }),
     runCli(['write', '--action', 'create_incident'], {
       env: env(),
-      input: `${JSON.stringify({ name: 'Redis exit', mode: 'test' })}\n`,
+      input: `${JSON.stringify({ name: 'Redis exit', mode: 'test', severity: 'Minor' })}\n`,
     }),
   ]);
   for (const r of runs) {

@@ -18,13 +18,14 @@ async function runSharing({ url, keys, bucket, seconds = 20 }) {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), seconds * 1000);
 
-  // Sources re-read incidents in small pages until the deadline, so every key has more demand than budget.
+  // Sources re-read alerts in small pages until the deadline, so every key has more demand than budget
+  // (not incidents: GET /v2/incidents has its own 60/min route limit, which would bind the reads).
   async function readLoop(key) {
-    const source = plugin.createSource(cred(key), { page_sizes: { incidents: 25 }, max_partitions: 16 }, ctx);
+    const source = plugin.createSource(cred(key), { page_sizes: { alerts: 25 }, max_partitions: 16 }, ctx);
     while (Date.now() < deadline) {
       try {
         for await (const _ of source.read({
-          streams: [{ name: 'incidents', syncMode: 'full_refresh' }],
+          streams: [{ name: 'alerts', syncMode: 'full_refresh' }],
           signal: ac.signal,
         })) {
           if (Date.now() >= deadline) break;
@@ -43,7 +44,7 @@ async function runSharing({ url, keys, bucket, seconds = 20 }) {
     let i = 0;
     async function* records() {
       while (Date.now() < deadline)
-        yield { name: `Sharing ${i++}`, mode: 'test', idempotency_key: `sharing-${i}` };
+        yield { name: `Sharing ${i++}`, mode: 'test', severity: 'Minor', idempotency_key: `sharing-${i}` };
     }
     try {
       for await (const _ of destination.write(records(), { signal: ac.signal })) {

@@ -7,17 +7,20 @@ import { ConfigError, type FieldProblem } from '../errors';
 /** Up to three valid names close to `given` (a typo, a missing plural, another case), closest first. */
 export function closestNames(given: string, valid: readonly string[]): string[] {
   const wanted = given.toLowerCase();
-  return valid
-    .map((name) => {
-      const lower = name.toLowerCase();
-      // One name inside the other ("incident" in "incidents", "alert" in "alert_sources") counts as close.
-      const d = lower.includes(wanted) || wanted.includes(lower) ? 1 : distance(wanted, lower);
-      return { name, d };
-    })
-    .filter(({ name, d }) => d <= Math.max(2, Math.floor(Math.min(given.length, name.length) / 3)))
-    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
-    .slice(0, 3)
-    .map(({ name }) => name);
+  return (
+    valid
+      .map((name) => {
+        const lower = name.toLowerCase();
+        // One name inside the other ("incident" in "incidents", "alert" in "alert_sources") counts as close.
+        const d = lower.includes(wanted) || wanted.includes(lower) ? 1 : distance(wanted, lower);
+        return { name, d };
+      })
+      // A third of the shorter name may differ ("severity" → "severities"), and two letters always.
+      .filter(({ name, d }) => d <= Math.max(2, Math.ceil(Math.min(given.length, name.length) / 3)))
+      .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+      .slice(0, 3)
+      .map(({ name }) => name)
+  );
 }
 
 /**
@@ -39,7 +42,7 @@ export function checkNames(
       field: option,
       reason:
         `"${name}" is not ${what}` +
-        (close.length ? `; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : '') +
+        (close.length ? `; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : '.') +
         ` Valid: ${valid.join(', ')}`,
     });
   }

@@ -54,7 +54,7 @@ export function formatDuration(seconds: number): string {
 function describe(p: Pick<StreamProgress, 'records' | 'pages' | 'total'>, rate: number | undefined): string {
   const records = p.total !== undefined ? `${p.records}/${p.total} records` : `${p.records} records`;
   const parts = [records, `${p.pages} page${p.pages === 1 ? '' : 's'}`];
-  parts.push(rate === undefined ? 'rate: measuring' : `${Math.round(rate)} records/s`);
+  parts.push(rate === undefined ? 'rate: measuring' : `${Math.round(rate)}/s`);
   if (p.total !== undefined && rate !== undefined && rate > 0 && p.records < p.total) {
     parts.push(`ETA ${formatDuration((p.total - p.records) / rate)}`);
   }
@@ -84,6 +84,7 @@ export class ProgressDisplay {
   private readonly barOf = new Map<string, ReturnType<MultiBar['create']>>();
   private overallBar?: ReturnType<MultiBar['create']>;
   private readonly unfollow: Array<() => void> = [];
+  private stopped = false;
 
   constructor(private readonly opts: ProgressOptions) {
     this.now = opts.now ?? Date.now;
@@ -113,11 +114,11 @@ export class ProgressDisplay {
         clearOnComplete: false,
         // Redrawn at most 5 times a second: enough to look alive, cheap on a fast read.
         fps: 5,
-        barsize: 24,
+        barsize: 20,
         barCompleteChar: '█',
         barIncompleteChar: '░',
         format: (o, params: Params, payload: { label: string; text: string; bar: boolean }) =>
-          `${payload.label.padEnd(24)} ${payload.bar ? `${barOf(o.barsize ?? 24, params)} ` : ''}${payload.text}`,
+          `${payload.label.padEnd(16)} ${payload.bar ? `${barOf(o.barsize ?? 20, params)} ` : ''}${payload.text}`,
       };
       this.bars = new MultiBar(options);
     }
@@ -126,14 +127,25 @@ export class ProgressDisplay {
   /** A line for the person (an incomplete stream, the summary): above the live display, or plain. */
   line(text: string): void {
     const safe = this.opts.redactor.redact(text);
-    if (this.bars) this.bars.log(`${safe}\n`);
+    // Cleared first: the line may land where a longer line of the display was.
+    if (this.bars && !this.stopped) this.bars.log(`\x1b[2K${safe}\n`);
     else process.stderr.write(`${safe}\n`);
   }
 
   /** Where log lines go while the live display runs (so they do not tear it). */
   get logSink(): ((level: string, message: string) => void) | undefined {
-    const bars = this.bars;
-    return bars ? (level, message) => bars.log(`[${level}] ${message}\n`) : undefined;
+    return this.bars ? (level, message) => this.line(`[${level}] ${message}`) : undefined;
+  }
+
+  /** The streams the read will go through, in order: one line each, and the overall line last. */
+  plan(streams: string[]): void {
+    if (!this.bars) return;
+    for (const stream of streams) {
+      if (!this.barOf.has(stream)) {
+        this.barOf.set(stream, this.bars.create(1, 0, { label: stream, text: 'waiting', bar: false }));
+      }
+    }
+    this.overallBar ??= this.bars.create(1, 0, { label: 'overall', text: '', bar: false });
   }
 
   started(stream: string): void {
@@ -145,12 +157,6 @@ export class ProgressDisplay {
       lastLineAt: 0,
       finished: false,
     });
-    if (this.bars) {
-      // The overall line stays last: a new stream's line goes above it.
-      if (this.overallBar) this.bars.remove(this.overallBar);
-      this.barOf.set(stream, this.bars.create(1, 0, { label: stream, text: '', bar: false }));
-      this.overallBar = this.bars.create(1, 0, { label: 'overall', text: '', bar: false });
-    }
     this.refresh(stream);
   }
 
@@ -180,9 +186,10 @@ export class ProgressDisplay {
     p.records = records;
     this.refresh(
       stream,
-      `complete: ${records} records${pages > 0 ? ` in ${pages} page${pages === 1 ? '' : 's'}` : ''}`
+      `complete: ${records} records${pages > 0 ? ` in ${pages} page${pages === 1 ? '' : 's'}` : ''}${limited ? ' (stopped at --limit)' : ''}`
     );
-    if (this.opts.quiet) return;
+    // The live display says it on the stream's own line.
+    if (this.opts.quiet || this.bars) return;
     const where = pages > 0 ? ` in ${pages} page${pages === 1 ? '' : 's'}` : '';
     this.line(`${stream}: complete — ${records} records${where}${limited ? ' (stopped at --limit)' : ''}`);
   }
@@ -198,12 +205,16 @@ export class ProgressDisplay {
   get waitSummary(): string {
     if (this.waits === 0 && this.pauses === 0) return '';
     const pauses = this.pauses ? `, ${this.pauses} pause${this.pauses === 1 ? '' : 's'} after a 429` : '';
-    return `; waited ${this.waits} time${this.waits === 1 ? '' : 's'} (${formatDuration(this.waitedMs / 1000)}) for the rate limit${pauses}`;
+    return `; waited ${this.waits} time${this.waits === 1 ? '' : 's'} (${seconds(this.waitedMs)}) for the rate limit${pauses}`;
   }
 
   stop(): void {
     for (const off of this.unfollow) off();
-    this.bars?.stop();
+    if (!this.bars || this.stopped) return;
+    // A last frame, with the lines logged since the one before (stop() alone would drop them).
+    this.bars.update();
+    this.bars.stop();
+    this.stopped = true;
   }
 
   private stream(name: string): StreamProgress {
@@ -242,7 +253,7 @@ export class ProgressDisplay {
     const text =
       `${finished}/${all.length} streams, ` +
       describe({ records: this.totalRecords(), pages, total }, this.overall.rate()) +
-      `, ${this.waits} rate-limit wait${this.waits === 1 ? '' : 's'} (${formatDuration(this.waitedMs / 1000)})` +
+      `, ${this.waits} rate-limit wait${this.waits === 1 ? '' : 's'} (${seconds(this.waitedMs)})` +
       (this.pauses ? `, ${this.pauses} 429 pause${this.pauses === 1 ? '' : 's'}` : '');
     const known = total !== undefined && total > 0;
     this.overallBar.setTotal(known ? total : 1);
@@ -252,6 +263,11 @@ export class ProgressDisplay {
       bar: known,
     });
   }
+}
+
+/** Waits are short: tenths of a second. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function barOf(size: number, params: Params): string {

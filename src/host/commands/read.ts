@@ -218,6 +218,7 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
     live: Boolean(process.stderr.isTTY),
     quiet: session.opts.quiet,
   });
+  progress.plan(streams.map((s) => s.name));
   const emit = async (msg: SourceMessage) => {
     for (const line of formatter.messages(msg)) await out.write(line);
   };

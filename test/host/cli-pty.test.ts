@@ -3,41 +3,20 @@
 // The same commands off a terminal print plain lines and JSON (checked here and in cli-terminal).
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, runCli } from '../helpers/cli';
+import { CLI, jsonLines, runCli } from '../helpers/cli';
 import { plainText, runInPty, shellQuote } from './helpers/pty';
-import { startSimulator, type Simulator } from './helpers/sim';
+import { useCliSimulator } from './helpers/cli-sim';
 
-let sim: Simulator;
-let home: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, incidents: 150, seed: 61 });
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  home = makeTempDir('incident-io-pty-home-');
-});
-afterEach(() => {
-  removeTempDir(home);
-});
-
-const env = () => ({
-  ...FAST_HTTP_ENV,
-  INCIDENT_IO_CONNECTOR_HOME: home,
-  INCIDENT_IO_API_KEY: sim.apiKey,
-  INCIDENT_IO_BASE_URL: sim.url,
-  INCIDENT_IO_CONNECTOR_DEBUG: undefined,
-});
+const h = useCliSimulator({ incidents: 150, seed: 61 });
+const env = () => h.env();
 
 const cli = (...args: string[]) => [process.execPath, CLI, ...args].map(shellQuote).join(' ');
 
 describe('read on a terminal', () => {
   it('draws a live display per stream and overall, with a bar where incident.io gives a total', async () => {
-    const config = path.join(home, 'source.json');
+    const config = path.join(h.home, 'source.json');
     fs.writeFileSync(config, JSON.stringify({ page_sizes: { incidents: 25 }, max_partitions: 1 }));
-    const out = path.join(home, 'records.jsonl');
+    const out = path.join(h.home, 'records.jsonl');
     // A terminal wide enough for the whole lines (the display cuts them at the terminal's width).
     const r = await runInPty(
       `stty cols 200; ${cli('read', '--stream', 'incidents', '--stream', 'severities', '--config', config)} > ${shellQuote(out)}`,
@@ -47,7 +26,7 @@ describe('read on a terminal', () => {
     // Redrawn in place: cursor movements and line clears, not one line per update.
     expect(r.stdout).toMatch(/\x1b\[\d*[AGK]/);
     const screen = plainText(r.stdout);
-    const total = sim.expectedCount('incidents');
+    const total = h.sim.expectedCount('incidents');
     // The final frame: each stream's line and the overall one, with the bar of a stream with a total.
     expect(screen).toMatch(new RegExp(`incidents +█+ complete: ${total} records in \\d+ pages`));
     expect(screen).toMatch(/severities +complete: \d+ records in 1 page/);
@@ -115,6 +94,6 @@ describe('credentials list on a terminal', () => {
     expect(screen).toMatch(/│ *│ main *│ Simulator default key *│/);
     expect(screen).toMatch(/│ \* *│ backup *│ Simulator default key *│/);
     expect(screen).toMatch(/\* the default credential/);
-    expect(screen).not.toContain(sim.apiKey);
+    expect(screen).not.toContain(h.sim.apiKey);
   });
 });

@@ -4,45 +4,19 @@
 // the credential commands (list, update, default). The terminal-only behaviours are in cli-pty.test.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, ROOT, runCli } from '../helpers/cli';
-import { startSimulator, type Simulator } from './helpers/sim';
+import { jsonLines, ROOT, runCli } from '../helpers/cli';
+import { useCliSimulator } from './helpers/cli-sim';
 
 const OTHER_KEY = `inc_other_${'9f8e'.repeat(10)}`;
 
-let sim: Simulator;
-let home: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({
-    port: 0,
-    incidents: 80,
-    seed: 51,
-    keys: [{ key: OTHER_KEY, name: 'Other key', roles: ['viewer', 'incident_creator'] }],
-  });
+const h = useCliSimulator({
+  incidents: 80,
+  seed: 51,
+  keys: [{ key: OTHER_KEY, name: 'Other key', roles: ['viewer', 'incident_creator'] }],
 });
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  home = makeTempDir('incident-io-terminal-home-');
-  sim.resetStats();
-});
-afterEach(() => {
-  removeTempDir(home);
-});
-
-function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    ...FAST_HTTP_ENV,
-    INCIDENT_IO_CONNECTOR_HOME: home,
-    INCIDENT_IO_API_KEY: sim.apiKey,
-    INCIDENT_IO_BASE_URL: sim.url,
-    INCIDENT_IO_CONNECTOR_DEBUG: undefined,
-    ...extra,
-  };
-}
-const storeOnly = () => env({ INCIDENT_IO_API_KEY: undefined, INCIDENT_IO_BASE_URL: undefined });
-const requests = () => Object.values(sim.stats().byRoute).reduce((a, n) => a + n, 0);
+const env = h.env;
+const storeOnly = () => h.keyless();
+const requests = () => Object.values(h.sim.stats().byRoute).reduce((a, n) => a + n, 0);
 
 describe('--version and -v', () => {
   it('--version prints the package version', async () => {
@@ -62,7 +36,7 @@ describe('--version and -v', () => {
     expect(check.stdout + check.stderr).not.toContain(bad);
 
     // A bucket of 2 (our share: 1) that refills 40 a second, and pages of 5: the later pages wait.
-    const config = path.join(home, 'source.json');
+    const config = path.join(h.home, 'source.json');
     fs.writeFileSync(config, JSON.stringify({ page_sizes: { incidents: 5 }, max_partitions: 1 }));
     const read = await runCli(['-v', 'read', '--stream', 'incidents', '--limit', '30', '--config', config], {
       env: env({ INCIDENT_IO_CONNECTOR_RATE_BURST: '2', INCIDENT_IO_CONNECTOR_RATE_REFILL: '40' }),
@@ -70,7 +44,7 @@ describe('--version and -v', () => {
     expect(read.code).toBe(0);
     expect(read.stderr).toMatch(/\[debug\] GET \/v2\/incidents → 200 in \d+ ms/);
     expect(read.stderr).toMatch(/\[debug\] GET \/v2\/incidents: waited \d+ ms for the rate limit/);
-    expect(read.stdout + read.stderr).not.toContain(sim.apiKey);
+    expect(read.stdout + read.stderr).not.toContain(h.sim.apiKey);
     // Without -v: none of it.
     const quiet = await runCli(['read', '--stream', 'severities'], { env: env() });
     expect(quiet.stderr).not.toMatch(/\[debug\]/);
@@ -163,7 +137,7 @@ describe('names', () => {
     const r = await runCli(['read', '--stream', 'severities', '--stream', 'severities'], { env: env() });
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
-    expect(lines.filter((l) => l.type === 'record')).toHaveLength(sim.expectedCount('severities'));
+    expect(lines.filter((l) => l.type === 'record')).toHaveLength(h.sim.expectedCount('severities'));
     expect(lines.filter((l) => l.type === 'stream_status' && l.status === 'started')).toHaveLength(1);
     expect(r.stderr).toMatch(/from 1 stream\(s\)/);
   });
@@ -193,7 +167,7 @@ describe('output', () => {
     expect(created).not.toHaveProperty('id');
 
     // dry_run in the destination config is a dry run too, and says so.
-    const configFile = path.join(home, 'dest.json');
+    const configFile = path.join(h.home, 'dest.json');
     fs.writeFileSync(configFile, JSON.stringify({ dry_run: true }));
     const update = await runCli(['write', '--action', 'update_incident', '--config', configFile], {
       env: env(),
@@ -202,12 +176,12 @@ describe('output', () => {
     expect(update.code).toBe(0);
     expect(update.stderr).toMatch(/dry run: nothing was sent/);
     expect(jsonLines(update.stdout)[0]).toMatchObject({ outcome: 'would_update', id: incident.data.id });
-    expect(Object.keys(sim.stats().byRoute).filter((route) => !route.startsWith('GET '))).toEqual([]);
+    expect(Object.keys(h.sim.stats().byRoute).filter((route) => !route.startsWith('GET '))).toEqual([]);
   });
 });
 
 describe('credentials', () => {
-  const add = (name: string, key = sim.apiKey) =>
+  const add = (name: string, key = h.sim.apiKey) =>
     runCli(['credentials', 'add', '--name', name], { env: env({ INCIDENT_IO_API_KEY: key }) });
   const identity = async (args: string[], e: Record<string, string | undefined>) => {
     const r = await runCli([...args, 'check'], { env: e });
@@ -226,7 +200,7 @@ describe('credentials', () => {
       ['main', false],
       ['other', true],
     ]);
-    expect(r.stdout).not.toContain(sim.apiKey);
+    expect(r.stdout).not.toContain(h.sim.apiKey);
   });
 
   it('a default credential is used without --credential and INCIDENT_IO_API_KEY; both still win over it', async () => {
@@ -270,11 +244,11 @@ describe('credentials', () => {
       name: 'main',
       description: 'rotated',
       created_at: before.created_at,
-      base_url: sim.url,
+      base_url: h.sim.url,
       identity: { name: 'Other key' },
     });
-    for (const f of fs.readdirSync(home)) {
-      const bytes = fs.readFileSync(path.join(home, f));
+    for (const f of fs.readdirSync(h.home)) {
+      const bytes = fs.readFileSync(path.join(h.home, f));
       expect({ f, leak: bytes.includes(OTHER_KEY) }).toEqual({ f, leak: false });
     }
   });

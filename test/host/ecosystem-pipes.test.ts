@@ -5,42 +5,19 @@
 // together hold every record.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, ROOT, runProcess } from '../helpers/cli';
+import { CLI, ROOT, runProcess } from '../helpers/cli';
 import { expectAirbyteMessages } from './helpers/airbyte-schema';
 import { shellQuote } from './helpers/pty';
-import { startSimulator, type Simulator } from './helpers/sim';
+import { useCliSimulator } from './helpers/cli-sim';
 
 const TARGET = path.join(ROOT, 'examples/singer-target-jsonl.js');
 
-let sim: Simulator;
-let home: string;
-let tmp: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, incidents: 140, seed: 33 });
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  home = makeTempDir('incident-io-pipes-home-');
-  tmp = makeTempDir('incident-io-pipes-tmp-');
-});
-afterEach(() => {
-  removeTempDir(home);
-  removeTempDir(tmp);
-});
-
-const env = () => ({
-  ...FAST_HTTP_ENV,
-  INCIDENT_IO_CONNECTOR_HOME: home,
-  INCIDENT_IO_API_KEY: undefined,
-  INCIDENT_IO_BASE_URL: undefined,
-  INCIDENT_IO_CONNECTOR_DEBUG: undefined,
-});
+const h = useCliSimulator({ incidents: 140, seed: 33 });
+/** No key in the environment: the config files hold it. */
+const env = () => h.keyless();
 
 function file(name: string, value: unknown): string {
-  const f = path.join(tmp, name);
+  const f = path.join(h.tmp, name);
   fs.writeFileSync(f, JSON.stringify(value));
   return f;
 }
@@ -48,8 +25,8 @@ function file(name: string, value: unknown): string {
 /** The one config file of Airbyte and Singer: the credential beside the source config (small pages). */
 const sourceConfig = () =>
   file('source.json', {
-    api_key: sim.apiKey,
-    base_url: sim.url,
+    api_key: h.sim.apiKey,
+    base_url: h.sim.url,
     page_sizes: { incidents: 25 },
     max_partitions: 1,
   });
@@ -72,9 +49,9 @@ const lines = (f: string) =>
 
 describe('a Singer read into a Singer target', () => {
   it('loses no record and resumes from the state the target echoes', async () => {
-    const out = path.join(tmp, 'out');
+    const out = path.join(h.tmp, 'out');
     // Each run's states go to a file of their own: `> file` empties it before the read could take it.
-    const stateFile = path.join(tmp, 'state.jsonl');
+    const stateFile = path.join(h.tmp, 'state.jsonl');
     const read = (...extra: string[]) =>
       cli(
         '--format',
@@ -100,15 +77,15 @@ describe('a Singer read into a Singer target', () => {
     expect(Object.keys(state.bookmarks).sort()).toEqual(['incidents', 'severities']);
 
     // Resumed from that state (the target's stdout file, as it is): the rest of the stream.
-    const second = await pipe(read('--state', stateFile), target(path.join(tmp, 'state-2.jsonl')));
+    const second = await pipe(read('--state', stateFile), target(path.join(h.tmp, 'state-2.jsonl')));
     expect(second.code).toBe(0);
     const incidents = lines(path.join(out, 'incidents.jsonl'));
     const ids = new Set(incidents.map((r) => r.id));
-    expect(ids.size).toBe(sim.expectedCount('incidents'));
+    expect(ids.size).toBe(h.sim.expectedCount('incidents'));
     // Only the page cut by --limit was read twice: the second run started at the state, not over.
     expect(incidents.length - ids.size).toBeLessThan(25);
     expect(new Set(lines(path.join(out, 'severities.jsonl')).map((r) => r.id)).size).toBe(
-      sim.expectedCount('severities')
+      h.sim.expectedCount('severities')
     );
   });
 });
@@ -131,19 +108,19 @@ describe('an Airbyte read into the CLI as an Airbyte destination', () => {
     });
     // Every incident becomes (or updates) a catalog entry keyed by its id.
     const destination = file('destination.json', {
-      api_key: sim.apiKey,
-      base_url: sim.url,
+      api_key: h.sim.apiKey,
+      base_url: h.sim.url,
       action: 'upsert_catalog_entries',
       mapping: { catalog_type: { const: 'Customer' }, external_id: '/id', name: '/name' },
     });
     const read = (...extra: string[]) =>
       cli('--format', 'airbyte', 'read', '--config', sourceConfig(), '--catalog', catalog, ...extra);
-    const states = path.join(tmp, 'states.jsonl');
+    const states = path.join(h.tmp, 'states.jsonl');
     const write = (to: string) =>
       `${cli('--format', 'airbyte', 'write', '--config', destination, '--catalog', catalog)} > ${shellQuote(to)}`;
     const entries = () =>
       new Set(
-        sim
+        h.sim
           .resources()
           .catalog_entries.filter((e) => typeof e.external_id === 'string' && e.external_id.startsWith('01'))
           .map((e) => e.external_id as string)
@@ -158,13 +135,13 @@ describe('an Airbyte read into the CLI as an Airbyte destination', () => {
     expect(firstWritten).toBe(60);
 
     // The states the destination echoed, as they are, are the next run's --state.
-    const second = await pipe(read('--state', states), write(path.join(tmp, 'states-2.jsonl')));
+    const second = await pipe(read('--state', states), write(path.join(h.tmp, 'states-2.jsonl')));
     expect(second.code).toBe(0);
-    expectAirbyteMessages(lines(path.join(tmp, 'states-2.jsonl')));
-    expect(entries().size - before).toBe(sim.expectedCount('incidents'));
+    expectAirbyteMessages(lines(path.join(h.tmp, 'states-2.jsonl')));
+    expect(entries().size - before).toBe(h.sim.expectedCount('incidents'));
     // The second run started at the last state echoed, not over: fewer records than the stream holds.
     const secondIn = Number(/write upsert_catalog_entries: (\d+) in/.exec(second.stderr)?.[1]);
     expect(secondIn).toBeGreaterThan(0);
-    expect(secondIn).toBeLessThan(sim.expectedCount('incidents'));
+    expect(secondIn).toBeLessThan(h.sim.expectedCount('incidents'));
   });
 });

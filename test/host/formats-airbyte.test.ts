@@ -2,56 +2,29 @@
 // against definitions/AirbyteMessage of the protocol's own schema (test/fixtures/airbyte).
 import fs from 'node:fs';
 import path from 'node:path';
-import { FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, runCli } from '../helpers/cli';
+import { jsonLines, runCli } from '../helpers/cli';
 import { configuredCatalogProblems, expectAirbyteMessages } from './helpers/airbyte-schema';
-import { startSimulator, type Simulator } from './helpers/sim';
+import { useCliSimulator } from './helpers/cli-sim';
 
 /** A key that may read the catalog only (the incidents need a reader role). */
 const CATALOG_KEY = `inc_catalog_${'ab12'.repeat(10)}`;
 
-let sim: Simulator;
-let home: string;
-let tmp: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({
-    port: 0,
-    incidents: 120,
-    seed: 21,
-    keys: [{ key: CATALOG_KEY, name: 'Catalog only', roles: ['catalog_viewer'] }],
-  });
+const h = useCliSimulator({
+  incidents: 120,
+  seed: 21,
+  keys: [{ key: CATALOG_KEY, name: 'Catalog only', roles: ['catalog_viewer'] }],
 });
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  home = makeTempDir('incident-io-airbyte-home-');
-  tmp = makeTempDir('incident-io-airbyte-tmp-');
-});
-afterEach(() => {
-  removeTempDir(home);
-  removeTempDir(tmp);
-});
-
 /** No key in the environment: Airbyte passes it in the config. */
-function env(): Record<string, string | undefined> {
-  return {
-    ...FAST_HTTP_ENV,
-    INCIDENT_IO_CONNECTOR_HOME: home,
-    INCIDENT_IO_API_KEY: undefined,
-    INCIDENT_IO_BASE_URL: undefined,
-    INCIDENT_IO_CONNECTOR_DEBUG: undefined,
-  };
-}
+const env = () => h.keyless();
 
 function file(name: string, value: unknown): string {
-  const f = path.join(tmp, name);
+  const f = path.join(h.tmp, name);
   fs.writeFileSync(f, typeof value === 'string' ? value : JSON.stringify(value));
   return f;
 }
 
-const config = (extra: Record<string, unknown> = {}, key = sim.apiKey) =>
-  file('config.json', { api_key: key, base_url: sim.url, ...extra });
+const config = (extra: Record<string, unknown> = {}, key = h.sim.apiKey) =>
+  file('config.json', { api_key: key, base_url: h.sim.url, ...extra });
 
 function configuredCatalog(streams: Array<[string, 'full_refresh' | 'incremental']>) {
   const catalog = {
@@ -129,7 +102,7 @@ describe('check', () => {
       status: 'FAILED',
       message: expect.stringMatching(/lookback_minutes/),
     });
-    expect(bad.stdout).not.toContain(sim.apiKey);
+    expect(bad.stdout).not.toContain(h.sim.apiKey);
   });
 });
 
@@ -176,8 +149,8 @@ describe('read', () => {
     expect(r.code).toBe(0);
     const lines = expectAirbyteMessages(jsonLines(r.stdout));
     const records = ofType(lines, 'RECORD').map((l) => l.record as Record<string, any>);
-    expect(records.filter((x) => x.stream === 'incidents')).toHaveLength(sim.expectedCount('incidents'));
-    expect(records.filter((x) => x.stream === 'severities')).toHaveLength(sim.expectedCount('severities'));
+    expect(records.filter((x) => x.stream === 'incidents')).toHaveLength(h.sim.expectedCount('incidents'));
+    expect(records.filter((x) => x.stream === 'severities')).toHaveLength(h.sim.expectedCount('severities'));
     expect(records.every((x) => Number.isInteger(x.emitted_at) && typeof x.data.id === 'string')).toBe(true);
     const states = ofType(lines, 'STATE').map((l) => l.state as Record<string, any>);
     expect(
@@ -187,14 +160,14 @@ describe('read', () => {
     const counted = states
       .filter((s) => s.stream.stream_descriptor.name === 'incidents')
       .reduce((a, s) => a + s.sourceStats.recordCount, 0);
-    expect(counted).toBe(sim.expectedCount('incidents'));
+    expect(counted).toBe(h.sim.expectedCount('incidents'));
     const statuses = traces(lines, 'STREAM_STATUS')
       .filter((t) => (t.stream_status as any).stream_descriptor.name === 'incidents')
       .map((t) => (t.stream_status as any).status);
     expect(statuses).toEqual(['STARTED', 'RUNNING', 'COMPLETE']);
     expect(traces(lines, 'ESTIMATE')).toEqual([
       expect.objectContaining({
-        estimate: { name: 'incidents', type: 'STREAM', row_estimate: sim.expectedCount('incidents') },
+        estimate: { name: 'incidents', type: 'STREAM', row_estimate: h.sim.expectedCount('incidents') },
       }),
     ]);
     // The ESTIMATE comes before the stream's first record.
@@ -206,7 +179,7 @@ describe('read', () => {
   });
 
   it('a stream the key may not read: a TRACE error with its failure_type, then INCOMPLETE; exit 1', async () => {
-    sim.addFault({ route: 'GET /v2/incidents', kind: 'forbid' });
+    h.sim.addFault({ route: 'GET /v2/incidents', kind: 'forbid' });
     const r = await runCli(
       [
         'read',
@@ -218,7 +191,7 @@ describe('read', () => {
         configuredCatalog([['incidents', 'full_refresh']]),
       ],
       { env: env() }
-    ).finally(() => sim.clearFaults());
+    ).finally(() => h.sim.clearFaults());
     expect(r.code).toBe(1);
     const lines = expectAirbyteMessages(jsonLines(r.stdout));
     const [error] = traces(lines, 'ERROR');
@@ -269,9 +242,9 @@ describe('read', () => {
         .filter((l) => l.type === 'RECORD')
         .map((l) => (l.record as any).data.id as string)
     );
-    expect(ids.size).toBe(sim.expectedCount('incidents'));
+    expect(ids.size).toBe(h.sim.expectedCount('incidents'));
     // The second run started after the last state: it did not read the first pages again.
-    expect(ofType(jsonLines(second.stdout), 'RECORD').length).toBeLessThan(sim.expectedCount('incidents'));
+    expect(ofType(jsonLines(second.stdout), 'RECORD').length).toBeLessThan(h.sim.expectedCount('incidents'));
   });
 
   it('a usage error (an unknown stream in the catalog) is a TRACE config_error on stdout too', async () => {
@@ -379,7 +352,7 @@ describe('write (an Airbyte destination)', () => {
       message: expect.stringMatching(/2 state message\(s\) were not echoed/),
     });
 
-    const deadLetter = path.join(tmp, 'dead.jsonl');
+    const deadLetter = path.join(h.tmp, 'dead.jsonl');
     const kept = await runCli([...args, '--dead-letter', deadLetter], { env: env(), input: messages });
     expect(kept.code).toBe(1);
     expect(

@@ -2,35 +2,11 @@
 // and each STATE holds every stream's bookmark; a catalog's selected streams are what is read.
 import fs from 'node:fs';
 import path from 'node:path';
-import { FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, runCli } from '../helpers/cli';
-import { startSimulator, type Simulator } from './helpers/sim';
+import { jsonLines, runCli } from '../helpers/cli';
+import { useCliSimulator } from './helpers/cli-sim';
 
-let sim: Simulator;
-let home: string;
-let tmp: string;
-
-beforeAll(async () => {
-  sim = await startSimulator({ port: 0, incidents: 60, seed: 41 });
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  home = makeTempDir('incident-io-singer-home-');
-  tmp = makeTempDir('incident-io-singer-tmp-');
-});
-afterEach(() => {
-  removeTempDir(home);
-  removeTempDir(tmp);
-});
-
-const env = () => ({
-  ...FAST_HTTP_ENV,
-  INCIDENT_IO_CONNECTOR_HOME: home,
-  INCIDENT_IO_API_KEY: sim.apiKey,
-  INCIDENT_IO_BASE_URL: sim.url,
-  INCIDENT_IO_CONNECTOR_DEBUG: undefined,
-});
+const h = useCliSimulator({ incidents: 60, seed: 41 });
+const env = () => h.env();
 
 type Catalog = { streams: Array<Record<string, any>> };
 
@@ -65,7 +41,7 @@ describe('discover --format singer', () => {
 
 describe('read --format singer', () => {
   it('SCHEMA before each stream first RECORD; each STATE carries every bookmark, older ones kept', async () => {
-    const state = path.join(tmp, 'state.json');
+    const state = path.join(h.tmp, 'state.json');
     fs.writeFileSync(state, JSON.stringify({ bookmarks: { teams: { cursor: '2020-01-01T00:00:00Z' } } }));
     const r = await runCli(
       [
@@ -96,7 +72,7 @@ describe('read --format singer', () => {
     };
     expect(Object.keys(last.value.bookmarks).sort()).toEqual(['incident_types', 'severities', 'teams']);
     expect(lines.filter((l) => l.type === 'RECORD' && l.stream === 'severities')).toHaveLength(
-      sim.expectedCount('severities')
+      h.sim.expectedCount('severities')
     );
   });
 
@@ -109,7 +85,7 @@ describe('read --format singer', () => {
         s.metadata[0].metadata['replication-method'] = 'FULL_TABLE';
       }
     }
-    const file = path.join(tmp, 'catalog.json');
+    const file = path.join(h.tmp, 'catalog.json');
     fs.writeFileSync(file, JSON.stringify(catalog));
     const r = await runCli(['--format', 'singer', 'read', '--catalog', file], { env: env() });
     expect(r.code).toBe(0);
@@ -124,7 +100,7 @@ describe('read --format singer', () => {
   it('--state takes back what the read printed (the STATE lines among the others)', async () => {
     const first = await runCli(['--format', 'singer', 'read', '--stream', 'incidents'], { env: env() });
     expect(first.code).toBe(0);
-    const printed = path.join(tmp, 'printed.jsonl');
+    const printed = path.join(h.tmp, 'printed.jsonl');
     fs.writeFileSync(printed, first.stdout);
     const again = await runCli(['--format', 'singer', 'read', '--stream', 'incidents', '--state', printed], {
       env: env(),
@@ -132,6 +108,6 @@ describe('read --format singer', () => {
     expect(again.code).toBe(0);
     // An incremental re-read from the cursor: only the lookback window, not the whole stream again.
     const records = jsonLines(again.stdout).filter((l) => l.type === 'RECORD');
-    expect(records.length).toBeLessThan(sim.expectedCount('incidents'));
+    expect(records.length).toBeLessThan(h.sim.expectedCount('incidents'));
   });
 });

@@ -6,9 +6,7 @@
 // one, and deterministic idempotency keys make the re-sent records create nothing twice.
 import type { FieldProblem } from '../../errors';
 import type { InputRecord } from '../write-input';
-
-const object = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject } from './format';
 
 /** A STATE waiting for the records before it. */
 interface PendingState {
@@ -46,7 +44,7 @@ export class AirbyteStateGate {
       const { after, message } = this.pending[0];
       if (this.blockedAt !== undefined && this.blockedAt < after) break;
       this.pending.shift();
-      const state = object(message.state) ? message.state : {};
+      const state = isObject(message.state) ? message.state : {};
       out.push({ ...message, state: { ...state, destinationStats: { recordCount: this.sinceLast } } });
       this.sinceLast = 0;
       this.echoed++;
@@ -74,15 +72,15 @@ export async function* airbyteRecords(
   let index = 0;
   for await (const line of lines) {
     const m = line.record;
-    if (!line.problems && object(m) && m.type === 'STATE' && object(m.state)) {
+    if (!line.problems && isObject(m) && m.type === 'STATE' && isObject(m.state)) {
       gate.state(index, m);
       await onState();
       continue;
     }
-    if (!line.problems && object(m) && m.type !== 'RECORD' && typeof m.type === 'string') continue;
+    if (!line.problems && isObject(m) && m.type !== 'RECORD' && typeof m.type === 'string') continue;
     const problems: FieldProblem[] | undefined =
       line.problems ??
-      (!object(m) || !object(m.record) || typeof m.record.stream !== 'string' || !object(m.record.data)
+      (!isObject(m) || !isObject(m.record) || typeof m.record.stream !== 'string' || !isObject(m.record.data)
         ? [{ field: '/', reason: `line ${line.lineNo} is not an Airbyte RECORD or STATE message` }]
         : streams && !streams.has(m.record.stream)
           ? [
@@ -92,7 +90,7 @@ export async function* airbyteRecords(
               },
             ]
           : undefined);
-    const data = !problems && object(m) && object(m.record) ? m.record.data : undefined;
+    const data = !problems && isObject(m) && isObject(m.record) ? m.record.data : undefined;
     yield { ...line, index: index++, record: data, problems };
   }
 }

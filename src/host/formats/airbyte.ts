@@ -11,6 +11,7 @@ import type {
   SyncMode,
 } from '../../contract';
 import { ConfigError, ConnectorError, type FailureType } from '../../errors';
+import { catalogStreams, isObject } from './format';
 import { mergeObjectSchemas, toDraft07 } from './json-schema';
 
 export type AirbyteMessage = { type: string } & Record<string, unknown>;
@@ -111,20 +112,12 @@ export function airbyteCatalog(streams: StreamDescriptor[]): AirbyteMessage {
   };
 }
 
-const object = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
 /** The streams of a ConfiguredAirbyteCatalog, with their sync modes (names checked by the caller). */
 export function streamsOfConfiguredCatalog(catalog: unknown, file: string): StreamRequest[] {
-  const streams = object(catalog) ? catalog.streams : undefined;
-  if (!Array.isArray(streams)) {
-    throw new ConfigError('the catalog', [
-      { field: file, reason: 'is not a ConfiguredAirbyteCatalog (no "streams" list in it)' },
-    ]);
-  }
+  const streams = catalogStreams(catalog, file, 'ConfiguredAirbyteCatalog');
   return streams.map((entry, i) => {
-    const name = object(entry) && object(entry.stream) ? entry.stream.name : undefined;
-    const mode = object(entry) ? (entry.sync_mode ?? 'full_refresh') : undefined;
+    const name = isObject(entry) && isObject(entry.stream) ? entry.stream.name : undefined;
+    const mode = isObject(entry) ? (entry.sync_mode ?? 'full_refresh') : undefined;
     if (typeof name !== 'string' || (mode !== 'full_refresh' && mode !== 'incremental')) {
       throw new ConfigError('the catalog', [
         {
@@ -146,23 +139,23 @@ export function statesFromAirbyte(values: unknown[], file: string): Record<strin
   const out: Record<string, StreamState> = {};
   const take = (stream: unknown) => {
     if (
-      !object(stream) ||
-      !object(stream.stream_descriptor) ||
+      !isObject(stream) ||
+      !isObject(stream.stream_descriptor) ||
       typeof stream.stream_descriptor.name !== 'string'
     )
       return false;
     const name = stream.stream_descriptor.name;
-    if (object(stream.stream_state)) out[name] = stream.stream_state;
+    if (isObject(stream.stream_state)) out[name] = stream.stream_state;
     else delete out[name];
     return true;
   };
   for (const [i, value] of values.entries()) {
     // An AirbyteMessage of type STATE, or the AirbyteStateMessage itself.
-    const state = object(value) && value.type === 'STATE' && object(value.state) ? value.state : value;
-    if (object(value) && value.type !== 'STATE' && !('stream' in value) && !('global' in value)) continue;
+    const state = isObject(value) && value.type === 'STATE' && isObject(value.state) ? value.state : value;
+    if (isObject(value) && value.type !== 'STATE' && !('stream' in value) && !('global' in value)) continue;
     const ok =
-      object(state) &&
-      (state.type === 'GLOBAL' && object(state.global) && Array.isArray(state.global.stream_states)
+      isObject(state) &&
+      (state.type === 'GLOBAL' && isObject(state.global) && Array.isArray(state.global.stream_states)
         ? state.global.stream_states.every(take)
         : take(state.stream));
     if (!ok) {

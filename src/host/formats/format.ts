@@ -5,7 +5,22 @@ import fs from 'node:fs';
 import { ConfigError } from '../../errors';
 
 export const FORMATS = ['native', 'airbyte', 'singer'] as const;
+
+/** A JSON object (not null, not a list): what every message, catalog and state of these formats is. */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 export type OutputFormat = (typeof FORMATS)[number];
+
+/** The "streams" list of a catalog file (`kind` names the catalog for the error). */
+export function catalogStreams(catalog: unknown, file: string, kind: string): unknown[] {
+  const streams = isObject(catalog) ? catalog.streams : undefined;
+  if (!Array.isArray(streams)) {
+    throw new ConfigError('the catalog', [
+      { field: file, reason: `is not a ${kind} (no "streams" list in it)` },
+    ]);
+  }
+  return streams;
+}
 
 /** A usage error when `command` has no `format` (only `supported` ones). */
 export function requireFormat(

@@ -3,6 +3,7 @@
 // ({"bookmarks": {stream: state}}), which is what a Singer target echoes and `--state` takes back.
 import type { SourceMessage, StreamDescriptor, StreamRequest, StreamState, SyncMode } from '../../contract';
 import { ConfigError } from '../../errors';
+import { catalogStreams, isObject } from './format';
 import { toDraft07 } from './json-schema';
 
 export type SingerMessage = { type: string } & Record<string, unknown>;
@@ -38,24 +39,16 @@ export function singerCatalog(streams: StreamDescriptor[]): Record<string, unkno
   };
 }
 
-const object = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
 /**
  * The selected streams of a Singer catalog (metadata of breadcrumb [] with selected: true, or the
  * older `selected` on the stream), with the replication method it asks for.
  */
 export function streamsOfSingerCatalog(catalog: unknown, file: string): StreamRequest[] {
-  const streams = object(catalog) ? catalog.streams : undefined;
-  if (!Array.isArray(streams)) {
-    throw new ConfigError('the catalog', [
-      { field: file, reason: 'is not a Singer catalog (no "streams" list in it)' },
-    ]);
-  }
+  const streams = catalogStreams(catalog, file, 'Singer catalog');
   const out: StreamRequest[] = [];
   for (const [i, entry] of streams.entries()) {
-    const name = object(entry) ? (entry.tap_stream_id ?? entry.stream) : undefined;
-    if (typeof name !== 'string') {
+    const name = isObject(entry) ? (entry.tap_stream_id ?? entry.stream) : undefined;
+    if (!isObject(entry) || typeof name !== 'string') {
       throw new ConfigError('the catalog', [
         { field: `${file}: /streams/${i}`, reason: 'has no tap_stream_id' },
       ]);
@@ -63,7 +56,7 @@ export function streamsOfSingerCatalog(catalog: unknown, file: string): StreamRe
     const top = Array.isArray(entry.metadata)
       ? (entry.metadata as unknown[]).find(
           (m): m is { metadata: Record<string, unknown> } =>
-            object(m) && Array.isArray(m.breadcrumb) && m.breadcrumb.length === 0 && object(m.metadata)
+            isObject(m) && Array.isArray(m.breadcrumb) && m.breadcrumb.length === 0 && isObject(m.metadata)
         )?.metadata
       : undefined;
     if ((top?.selected ?? entry.selected) !== true) continue;
@@ -82,13 +75,13 @@ export function streamsOfSingerCatalog(catalog: unknown, file: string): StreamRe
 export function statesFromSinger(values: unknown[], file: string): Record<string, StreamState> {
   let bookmarks: unknown;
   for (const value of values) {
-    if (object(value) && value.type === 'STATE')
-      bookmarks = object(value.value) ? value.value.bookmarks : undefined;
-    else if (object(value) && 'bookmarks' in value) bookmarks = value.bookmarks;
-    else if (object(value) && typeof value.type === 'string')
+    if (isObject(value) && value.type === 'STATE')
+      bookmarks = isObject(value.value) ? value.value.bookmarks : undefined;
+    else if (isObject(value) && 'bookmarks' in value) bookmarks = value.bookmarks;
+    else if (isObject(value) && typeof value.type === 'string')
       continue; // a RECORD or SCHEMA line
     else bookmarks = undefined;
-    if (!object(bookmarks)) {
+    if (!isObject(bookmarks)) {
       throw new ConfigError('the state', [
         { field: file, reason: 'is not a Singer state ({"bookmarks": {"<stream>": {…}}})' },
       ]);
@@ -96,7 +89,7 @@ export function statesFromSinger(values: unknown[], file: string): Record<string
   }
   const out: Record<string, StreamState> = {};
   for (const [stream, state] of Object.entries((bookmarks ?? {}) as Record<string, unknown>)) {
-    if (object(state)) out[stream] = state;
+    if (isObject(state)) out[stream] = state;
   }
   return out;
 }

@@ -204,38 +204,26 @@ describe('read', () => {
   });
 
   it('resumes from the STATE messages it printed (a list, as Airbyte passes it)', async () => {
-    const first = await runCli(
-      [
-        'read',
-        '--format',
-        'airbyte',
-        '--config',
-        config({ page_sizes: { incidents: 25 }, max_partitions: 1 }),
-        '--catalog',
-        configuredCatalog([['incidents', 'full_refresh']]),
-        '--limit',
-        '60',
-      ],
-      { env: env() }
-    );
+    const read = (...extra: string[]) =>
+      runCli(
+        [
+          'read',
+          '--format',
+          'airbyte',
+          '--config',
+          config({ page_sizes: { incidents: 25 }, max_partitions: 1 }),
+          '--catalog',
+          configuredCatalog([['incidents', 'full_refresh']]),
+          ...extra,
+        ],
+        { env: env() }
+      );
+    const first = await read('--limit', '60');
     expect(first.code).toBe(0);
     const firstLines = expectAirbyteMessages(jsonLines(first.stdout));
     const states = ofType(firstLines, 'STATE').map((l) => l.state);
     expect(states.length).toBeGreaterThan(0);
-    const second = await runCli(
-      [
-        'read',
-        '--format',
-        'airbyte',
-        '--config',
-        config({ page_sizes: { incidents: 25 }, max_partitions: 1 }),
-        '--catalog',
-        configuredCatalog([['incidents', 'full_refresh']]),
-        '--state',
-        file('state.json', states),
-      ],
-      { env: env() }
-    );
+    const second = await read('--state', file('state.json', states));
     expect(second.code).toBe(0);
     const ids = new Set(
       [...firstLines, ...expectAirbyteMessages(jsonLines(second.stdout))]

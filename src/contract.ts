@@ -34,6 +34,20 @@ export interface HttpOptions {
   readOnly?: boolean;
   /** Told of every attempt as it is sent (retries included), e.g. to count requests. */
   onRequest?: (request: { method: string; route: string }) => void;
+  /** Told of every attempt's answer (retries included), e.g. for a verbose log; never the key. */
+  onResponse?: (response: AttemptOutcome) => void;
+}
+
+/** One HTTP attempt as the client saw it: `status` when incident.io answered, else `error` (a code). */
+export interface AttemptOutcome {
+  method: string;
+  /** The route template, e.g. "GET /v2/incidents/{id}": no ids, no query. */
+  route: string;
+  status?: number;
+  error?: string;
+  /** From sending to the whole answer, without the limiter's wait. */
+  ms: number;
+  requestId?: string;
 }
 
 export interface RateLimitOptions {
@@ -158,7 +172,9 @@ export type SourceMessage =
       skipped?: number;
       error?: { failureType: string; message: string; requestId?: string };
     }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+  /** How many records this read of the stream will emit, when incident.io tells (a list's total). */
+  | { type: 'estimate'; stream: string; records: number };
 
 export interface SourceAdapter {
   discover(): Promise<StreamDescriptor[]>;
@@ -166,7 +182,14 @@ export interface SourceAdapter {
   sample?(stream: string, n: number): Promise<Record<string, unknown>[]>;
 }
 
-export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'existing';
+export type WriteOutcome =
+  | 'created'
+  | 'updated'
+  | 'unchanged'
+  | 'existing'
+  /** Dry runs: what a real run would have done (nothing was sent). */
+  | 'would_create'
+  | 'would_update';
 
 /** What a dry run would have sent for one record (never a secret: tokens travel in headers). */
 export interface PlannedRequest {
@@ -180,8 +203,8 @@ export type WriteResult =
       type: 'result';
       index: number;
       status: 'ok';
-      /** The incident.io id; '' in a dry run when the object would be created. */
-      id: string;
+      /** The incident.io id; absent when a dry run would create the object (it has none yet). */
+      id?: string;
       outcome: WriteOutcome;
       /** Set in a dry run: nothing was sent; `request` is what would have been (absent: nothing to do). */
       dryRun?: true;

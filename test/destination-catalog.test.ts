@@ -167,11 +167,11 @@ describe('upsert_catalog_entries batch mode', () => {
     expect(
       results.map((r) => (r.status === 'ok' ? [r.outcome, r.dryRun, r.request?.path] : r.status))
     ).toEqual([
-      ['created', true, '/v3/catalog_entries'],
-      ['created', true, '/v3/catalog_entries'],
-      ['created', true, '/v3/catalog_entries'],
-      ['updated', true, '/v3/catalog_entries/actions/bulk_update'],
-      ['updated', true, '/v3/catalog_entries/actions/bulk_update'],
+      ['would_create', true, '/v3/catalog_entries'],
+      ['would_create', true, '/v3/catalog_entries'],
+      ['would_create', true, '/v3/catalog_entries'],
+      ['would_update', true, '/v3/catalog_entries/actions/bulk_update'],
+      ['would_update', true, '/v3/catalog_entries/actions/bulk_update'],
     ]);
     expect(h.count(CREATE) + h.count(BULK)).toBe(0);
     expect(db().catalog_entries.find((e) => e.external_id === 'dry-0')).toBeUndefined();

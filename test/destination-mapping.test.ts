@@ -177,8 +177,7 @@ describe('dry run', () => {
     );
     expect(results[0]).toMatchObject({
       status: 'ok',
-      outcome: 'created',
-      id: '',
+      outcome: 'would_create',
       dryRun: true,
       request: {
         method: 'POST',
@@ -186,6 +185,8 @@ describe('dry run', () => {
         body: { name: 'Dry', idempotency_key: expect.stringMatching(/^iic-/) },
       },
     });
+    // A dry run names no id for an object that does not exist yet.
+    expect(results[0]).not.toHaveProperty('id');
     expect(fields(results[1])).toEqual(['/severity']);
     expect(db().incidents.count()).toBe(before);
 
@@ -193,13 +194,13 @@ describe('dry run', () => {
       { incident_id: a, title: 'Dry follow-up' },
       { incident_id: a, title: 'Dry follow-up' },
     ]);
-    expect(outcomes(follow)).toEqual(['created', 'existing']);
+    expect(outcomes(follow)).toEqual(['would_create', 'existing']);
     const edit = await h.write({ action: 'update_incident', dry_run: true }, [
       { incident_id: a, name: 'Renamed' },
     ]);
     expect(edit[0]).toMatchObject({
       id: a,
-      outcome: 'updated',
+      outcome: 'would_update',
       request: { path: `/v2/incidents/${a}/actions/edit` },
     });
     const writes = Object.entries(sim.stats().byRoute).filter(([route]) => !route.startsWith('GET '));

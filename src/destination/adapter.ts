@@ -68,6 +68,14 @@ export class IncidentIoDestination implements DestinationAdapter {
     records: AsyncIterable<unknown> | Iterable<unknown>,
     opts: WriteOptions = {}
   ): AsyncGenerator<WriteResult> {
+    if (!(opts.dryRun === true || this.config.dry_run)) return yield* this.results(records, opts);
+    for await (const result of this.results(records, opts)) yield asDryRun(result);
+  }
+
+  private async *results(
+    records: AsyncIterable<unknown> | Iterable<unknown>,
+    opts: WriteOptions
+  ): AsyncGenerator<WriteResult> {
     const cache = new RunCache();
     const signal = runSignal(opts.signal ?? this.ctx.signal);
     const actx: ActionContext = {
@@ -223,4 +231,17 @@ export class IncidentIoDestination implements DestinationAdapter {
   close(): void {
     this.client.close();
   }
+}
+
+/**
+ * A dry run's results in its own words: the actions say "created"/"updated" for what they would
+ * send; here that becomes would_create (without an id: the object does not exist) or would_update.
+ */
+function asDryRun(result: WriteResult): WriteResult {
+  if (result.status !== 'ok') return result;
+  const { id, ...rest } = result;
+  // A record that would repeat one this run would create has no id either.
+  const known = id ? { id } : {};
+  if (result.outcome === 'created') return { ...rest, outcome: 'would_create' };
+  return { ...rest, ...known, outcome: result.outcome === 'updated' ? 'would_update' : result.outcome };
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The reference runtime's command line. Exit codes: 0 success, 1 the run failed, 2 usage or config
 // error, 130 interrupted (state and results flushed). Data goes to stdout, people's text to stderr.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, ConnectorError } from '../errors';
-import { loadSchema } from '../validation';
+import { PACKAGE_ROOT } from '../validation';
 // Commands load on use: `read` should not pay for the simulator's 4 MB spec at start-up.
 const credentials = () => import('./commands/credentials');
 const consoleCommand = () => import('./commands/console');
@@ -11,10 +13,18 @@ const demo = () => import('./commands/demo');
 const read = () => import('./commands/read');
 const simulator = () => import('./commands/simulator');
 const smoke = () => import('./commands/smoke');
+const specDiscover = () => import('./commands/spec-discover');
 const write = () => import('./commands/write');
+import { environmentHelp } from './env-vars';
 import { EXIT } from './exit-codes';
+import { airbyteErrorOf } from './formats/airbyte';
+import { FORMATS } from './formats/format';
 import { Redactor } from './redact';
 import { GlobalOptions, Session } from './session';
+
+const VERSION = (
+  JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 function int(name: string) {
   return (value: string): number => {
@@ -42,76 +52,111 @@ export function buildProgram(
 ): Command {
   const program = new Command('incident-io-connector')
     .description('incident.io connector: credentials, source, destination and a local simulator')
+    .version(VERSION, '-V, --version', 'print the version')
     .option(
       '--credential <name>',
-      'saved credential to use (default: INCIDENT_IO_API_KEY and INCIDENT_IO_BASE_URL)'
+      'saved credential to use (default: INCIDENT_IO_API_KEY with INCIDENT_IO_BASE_URL, else the default credential)'
     )
     .option(
       '--allow-host <host>',
       "send the key to this host too, beyond the manifest's allowedHosts (repeatable; or INCIDENT_IO_CONNECTOR_ALLOWED_HOSTS)",
       collect
     )
-    .option('-v, --verbose', 'debug logging on stderr')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'stdout messages: native JSON lines, Airbyte protocol or Singer (see each command)'
+      )
+        .choices(FORMATS)
+        .default('native')
+    )
+    .option(
+      '-v, --verbose',
+      'debug logging on stderr: each request (route, status, ms, request_id) and rate-limit wait'
+    )
     .option('-q, --quiet', 'only errors on stderr')
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', environmentHelp())
     .showHelpAfterError()
     .exitOverride();
 
   program
     .command('spec')
-    .description('print the manifest and the credential, source and destination config schemas')
-    .action(() =>
-      run((s) => {
-        const m = s.plugin.manifest;
-        const spec = {
-          manifest: m,
-          credential: loadSchema(m.credentialTypes[0].schema),
-          source: loadSchema(m.source.configSchema),
-          destination: loadSchema(m.destination.configSchema),
-        };
-        process.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
-        return EXIT.OK;
-      })
-    );
+    .description(
+      'print the manifest and the credential, source and destination config schemas (one JSON line); --format airbyte: a SPEC message'
+    )
+    .option('--destination', "--format airbyte: the destination's spec (default: the source's)")
+    .action((o: { destination?: boolean }) => run(async (s) => (await specDiscover()).runSpec(s, o)));
 
   program
     .command('check')
-    .description('probe the credential (GET /v1/identity); exit 0 only when it works')
+    .description(
+      'probe the credential (GET /v1/identity); exit 0 only when it works. --format airbyte: a CONNECTION_STATUS message'
+    )
     .option('--action <action>', 'warn when the key cannot run this destination action')
-    .option('--stream <name>', 'warn when the key cannot read this stream', collect)
-    .action((o: { action?: string; stream?: string[] }) =>
+    .option('--stream <name>', 'warn when the key cannot read this stream (repeatable)', collect)
+    .option(
+      '--config <file>',
+      '--format airbyte: the config (credential fields beside the source or destination config)'
+    )
+    .action((o: { action?: string; stream?: string[]; config?: string }) =>
       run(async (s) => (await credentials()).check(s, o))
     );
 
   program
     .command('discover')
-    .description('list the streams with their schemas, keys, cursors and whether this key can read them')
-    .action(() =>
-      run(async (s) => {
-        const source = s.plugin.createSource(s.credential(), {}, s.context());
-        const streams = await source.discover();
-        for (const d of streams) process.stdout.write(`${JSON.stringify({ type: 'stream', ...d })}\n`);
-        return EXIT.OK;
-      })
-    );
+    .description(
+      'list the streams with their schemas, keys, cursors and whether this key can read them; --format airbyte: a CATALOG message; --format singer: a Singer catalog'
+    )
+    .option(
+      '--config <file>',
+      'source config JSON file (--format airbyte or singer: with the credential fields beside it)'
+    )
+    .action((o: { config?: string }) => run(async (s) => (await specDiscover()).runDiscover(s, o)));
 
   program
     .command('read')
-    .description('read streams as JSON lines (records and states) on stdout')
+    .description(
+      'read streams as JSON lines (records and states) on stdout; --format airbyte or singer: their messages'
+    )
     .option('--stream <name>', 'stream to read (repeatable)', collect)
     .option('--all', 'read every stream')
+    .option(
+      '--catalog <file>',
+      'the streams to read: a ConfiguredAirbyteCatalog (--format airbyte) or a Singer catalog with selected streams (--format singer)'
+    )
     .option('--output-dir <dir>', 'one JSONL file of records per stream, and state.json, in this folder')
     .option('--limit <n>', 'stop each stream after n records', int('--limit'))
     .option('--state-file <file>', 'resume from and save state to this file')
-    .option('--config <file>', 'source config JSON file')
+    .option(
+      '--state <file>',
+      "resume from this state (read only), in the --format's shape: Airbyte STATE messages, a Singer state, or a state file"
+    )
+    .option(
+      '--config <file>',
+      'source config JSON file (--format airbyte or singer: with the credential fields beside it)'
+    )
     .addOption(new Option('--sync-mode <mode>', 'sync mode').choices(['full_refresh', 'incremental']))
     .action((o) => run(async (s) => (await read()).runRead(s, o)));
 
   program
     .command('write')
-    .description('write JSON lines records with an action; one result line per record on stdout')
-    .requiredOption('--action <action>', 'destination action, e.g. create_incident')
+    .description(
+      'write JSON lines records with an action; one result line per record on stdout. --format airbyte: an Airbyte destination (RECORD and STATE messages in, STATE out once written)'
+    )
+    .option(
+      '--action <action>',
+      'destination action, e.g. create_incident (--format airbyte: or "action" in the --config)'
+    )
     .option('--input <file>', 'JSON lines input file, or - for stdin', '-')
-    .option('--config <file>', 'destination config JSON file')
+    .option(
+      '--config <file>',
+      'destination config JSON file (--format airbyte: with the credential fields beside it)'
+    )
+    .option(
+      '--catalog <file>',
+      '--format airbyte: the ConfiguredAirbyteCatalog (records of other streams are rejected)'
+    )
     .option(
       '--dead-letter <file>',
       'write every rejected or failed record, with its reason, to this JSON lines file (fix it and feed it back as --input)'
@@ -129,8 +174,22 @@ export function buildProgram(
     .action((o) => run(async (s) => (await credentials()).credentialsAdd(s, o)));
   creds
     .command('list')
-    .description('list saved credentials (never the key)')
+    .description('list saved credentials, never the key: a table on a terminal, JSON lines otherwise')
     .action(() => run(async (s) => (await credentials()).credentialsList(s)));
+  creds
+    .command('update <name>')
+    .description(
+      'give a saved credential a new key (from INCIDENT_IO_API_KEY or a hidden prompt), probed before it replaces the old one'
+    )
+    .option('--description <text>', 'a new description')
+    .option('--base-url <url>', 'a new API base URL (default: the saved one)')
+    .action((name: string, o: { description?: string; baseUrl?: string }) =>
+      run(async (s) => (await credentials()).credentialsUpdate(s, name, o))
+    );
+  creds
+    .command('default <name>')
+    .description('use this credential when a command names none and INCIDENT_IO_API_KEY is not set')
+    .action((name: string) => run(async () => (await credentials()).credentialsDefault(name)));
   creds
     .command('test <name>')
     .description('probe a saved credential')
@@ -195,7 +254,7 @@ export async function main(argv: string[]): Promise<number> {
       session = new Session(opts);
       code = await fn(session);
     } catch (e) {
-      code = reportError(e, session?.redactor ?? fallbackRedactor);
+      code = reportError(e, session?.redactor ?? fallbackRedactor, opts.format);
     } finally {
       await session?.close();
     }
@@ -212,7 +271,12 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-function reportError(e: unknown, redactor: Redactor): number {
+function reportError(e: unknown, redactor: Redactor, format?: string): number {
+  // Airbyte reads a run's failure from a TRACE error on stdout (stderr still says it to the person).
+  if (format === 'airbyte') {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stdout.write(redactor.redact(`${JSON.stringify(airbyteErrorOf(e, message))}\n`));
+  }
   if (e instanceof ConnectorError) {
     if (e instanceof ConfigError) {
       // One line per bad field (the message holds them all on one line).

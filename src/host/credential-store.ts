@@ -31,6 +31,8 @@ interface StoredCredential extends StoredCredentialInfo {
 interface StoreFile {
   version: 1 | 2;
   master_key_id?: string;
+  /** The credential commands use when given none (and INCIDENT_IO_API_KEY is not set). */
+  default?: string;
   credentials: StoredCredential[];
 }
 
@@ -84,18 +86,24 @@ export class CredentialStore {
     return this.read().credentials.some((c) => c.name === name);
   }
 
+  /** The name of the default credential, if one is set. */
+  defaultName(): string | undefined {
+    return this.read().default;
+  }
+
+  /** Makes `name` the default credential (it must exist). */
+  async setDefault(name: string): Promise<void> {
+    await this.withLock(() => {
+      const store = this.read();
+      this.entryOf(store, name, 'NAME');
+      store.default = name;
+      this.write(store);
+    });
+  }
+
   /** The decrypted credential; a clear error when the name is unknown or the master key is wrong. */
   get(name: string): Credential {
-    const entry = this.read().credentials.find((c) => c.name === name);
-    if (!entry) {
-      const known = this.list().map((c) => c.name);
-      throw new ConfigError('the credential name', [
-        {
-          field: '--credential',
-          reason: `no credential named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`,
-        },
-      ]);
-    }
+    const entry = this.entryOf(this.read(), name, '--credential');
     if (entry.secret.aad !== AAD_VERSION) {
       throw new ConnectorError(
         'config',
@@ -149,15 +157,60 @@ export class CredentialStore {
     });
   }
 
+  /**
+   * Gives the saved credential `info.name` a new key (and the description, base URL and identity in
+   * `info`), in one atomic write: the old entry stays until the new one is on disk. Its created_at
+   * and its place as the default stay.
+   */
+  async replace(
+    info: Omit<StoredCredentialInfo, 'created_at'>,
+    credential: Credential
+  ): Promise<StoredCredentialInfo> {
+    return this.withLock(() => {
+      const store = this.read();
+      const old = this.entryOf(store, info.name, 'NAME');
+      const key = this.masterKey(false);
+      if (store.master_key_id !== undefined && store.master_key_id !== masterKeyId(key)) {
+        throw this.wrongMasterKey();
+      }
+      const clear: StoredCredentialInfo = {
+        ...info,
+        base_url: credential.base_url,
+        created_at: old.created_at,
+      };
+      const entry: StoredCredential = { ...clear, secret: this.encrypt(credential.api_key, clear, key) };
+      store.credentials = store.credentials.map((c) => (c === old ? entry : c));
+      store.version = 2;
+      store.master_key_id = masterKeyId(key);
+      this.write(store);
+      const { secret: _secret, ...out } = entry;
+      return out;
+    });
+  }
+
   async remove(name: string): Promise<boolean> {
     return this.withLock(() => {
       const store = this.read();
       const before = store.credentials.length;
       store.credentials = store.credentials.filter((c) => c.name !== name);
       if (store.credentials.length === before) return false;
+      if (store.default === name) delete store.default;
       this.write(store);
       return true;
     });
+  }
+
+  /** The entry named `name`, or a config error on `field` naming the saved ones. */
+  private entryOf(store: StoreFile, name: string, field: string): StoredCredential {
+    const entry = store.credentials.find((c) => c.name === name);
+    if (entry) return entry;
+    const known = store.credentials.map((c) => c.name);
+    throw new ConfigError('the credential name', [
+      {
+        field,
+        reason: `no credential named "${name}"${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+      },
+    ]);
   }
 
   private read(): StoreFile {

@@ -1,8 +1,8 @@
 import type { Logger } from '../contract';
 import type { Redactor } from './redact';
 
-const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-type Level = (typeof LEVELS)[number];
+export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LEVELS)[number];
 
 /** Human-readable log lines on stderr (stdout carries only data), redacted. */
 export function stderrLogger(redactor: Redactor, minLevel: Level = 'info'): Logger {

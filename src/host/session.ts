@@ -6,6 +6,7 @@ import type {
   ConnectorContext,
   Credential,
   HttpOptions,
+  Logger,
   RateLimitOptions,
   RedisRateLimitOptions,
 } from '../contract';
@@ -13,9 +14,12 @@ import { ConfigError, type FieldProblem } from '../errors';
 import { LimiterRegistry } from '../http/limiter';
 import { checkRedisUrl } from '../http/redis-connection';
 import { PACKAGE_ROOT } from '../validation';
+import { Activity, logActivity } from './activity';
 import { CredentialStore } from './credential-store';
+import { airbyteLog } from './formats/airbyte';
+import type { OutputFormat } from './formats/format';
 import { loadPlugin, LoadedPlugin } from './loader';
-import { stderrLogger } from './logger';
+import { LEVELS, stderrLogger, type Level } from './logger';
 import { Redactor } from './redact';
 
 export interface GlobalOptions {
@@ -24,6 +28,8 @@ export interface GlobalOptions {
   quiet?: boolean;
   /** --allow-host: hosts trusted beyond the manifest's allowedHosts. */
   allowHost?: string[];
+  /** --format: how messages are printed on stdout (default: native). */
+  format?: OutputFormat;
 }
 
 export class Session {
@@ -31,13 +37,25 @@ export class Session {
   readonly abort = new AbortController();
   readonly limiters: LimiterRegistry;
   readonly loaded: LoadedPlugin;
+  /** Every HTTP attempt and limiter wait of this run (for -v and the progress display). */
+  readonly activity = new Activity();
   private readonly stopHandlers: Array<() => void> = [];
+  /** Where log lines go instead of stderr, when the output format carries them (Airbyte's LOG). */
+  private logSink?: (level: Level, message: string) => void;
   interrupted = false;
 
   constructor(readonly opts: GlobalOptions) {
     this.loaded = loadPlugin(PACKAGE_ROOT, { allowHosts: opts.allowHost });
     // The limiter's own warnings (Redis lost, Redis back) go to the same redacting logger.
-    this.limiters = new LimiterRegistry({}, { logger: this.logger });
+    this.limiters = new LimiterRegistry(
+      {},
+      { logger: this.logger, onCreated: (limiter) => this.activity.follow(limiter) }
+    );
+    // Airbyte carries log lines as LOG messages on stdout (a command with buffered output re-routes them).
+    if (opts.format === 'airbyte') {
+      this.logTo((level, message) => process.stdout.write(`${JSON.stringify(airbyteLog(level, message))}\n`));
+    }
+    if (opts.verbose) logActivity(this.activity, this.logger);
     // Redact the environment's key even before a command decides to use it.
     this.redactor.add(process.env.INCIDENT_IO_API_KEY);
   }
@@ -46,8 +64,26 @@ export class Session {
     return this.loaded.plugin;
   }
 
-  get logger() {
-    return stderrLogger(this.redactor, this.opts.verbose ? 'debug' : this.opts.quiet ? 'error' : 'info');
+  get format(): OutputFormat {
+    return this.opts.format ?? 'native';
+  }
+
+  get logger(): Logger {
+    const min: Level = this.opts.verbose ? 'debug' : this.opts.quiet ? 'error' : 'info';
+    const stderr = stderrLogger(this.redactor, min);
+    // Looked up at each line: a command may send the lines elsewhere after the logger was handed out.
+    const log = (level: Level) => (message: string, fields?: Record<string, unknown>) => {
+      if (!this.logSink) return stderr[level](message, fields);
+      if (LEVELS.indexOf(level) < LEVELS.indexOf(min)) return;
+      const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
+      this.logSink(level, this.redactor.redact(`${message}${extra}`));
+    };
+    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  }
+
+  /** Sends every log line (of this session's loggers) to `sink` instead of stderr. */
+  logTo(sink: (level: Level, message: string) => void): void {
+    this.logSink = sink;
   }
 
   context(extra: Partial<ConnectorContext> = {}): ConnectorContext {
@@ -55,28 +91,46 @@ export class Session {
       logger: this.logger,
       limiters: this.limiters,
       signal: this.abort.signal,
-      http: httpOptionsFromEnv(),
+      http: { ...httpOptionsFromEnv(), onResponse: (r) => this.activity.emit('response', r) },
       rateLimit: rateLimitFromEnv(),
       ...extra,
     };
   }
 
-  /** --credential NAME from the store, else INCIDENT_IO_API_KEY (+ INCIDENT_IO_BASE_URL). */
+  /**
+   * The credential, first found of: --credential NAME (from the store); INCIDENT_IO_API_KEY (with
+   * INCIDENT_IO_BASE_URL); the store's default credential (`credentials default NAME`).
+   */
   credential(): Credential {
-    if (this.opts.credential) {
-      const c = new CredentialStore().get(this.opts.credential);
+    const key = process.env.INCIDENT_IO_API_KEY;
+    const name = this.opts.credential ?? (key ? undefined : new CredentialStore().defaultName());
+    if (name) {
+      const c = new CredentialStore().get(name);
       this.redactor.add(c.api_key);
       return this.plugin.validateCredential(c);
     }
-    const key = process.env.INCIDENT_IO_API_KEY;
     if (!key) {
       throw new ConfigError('the command', [
-        { field: '--credential', reason: 'is required unless INCIDENT_IO_API_KEY is set in the environment' },
+        {
+          field: '--credential',
+          reason:
+            'is required unless INCIDENT_IO_API_KEY is set in the environment or a default credential is set (`credentials default NAME`)',
+        },
       ]);
     }
     const input: Record<string, unknown> = { api_key: key };
     if (process.env.INCIDENT_IO_BASE_URL) input.base_url = process.env.INCIDENT_IO_BASE_URL;
     return this.plugin.validateCredential(input);
+  }
+
+  /**
+   * The credential of an ecosystem config file (Airbyte and Singer pass one file: the credential's
+   * fields beside the source or destination config) when it holds a key, else credential().
+   */
+  credentialFrom(fields: Record<string, unknown>): Credential {
+    if (fields.api_key === undefined) return this.credential();
+    if (typeof fields.api_key === 'string') this.redactor.add(fields.api_key);
+    return this.plugin.validateCredential(fields);
   }
 
   /** Aborts the run on SIGINT/SIGTERM; a second signal exits at once. */

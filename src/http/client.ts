@@ -90,6 +90,7 @@ export class IncidentIoClient {
   private readonly opts: typeof DEFAULTS;
   private readonly readOnly: boolean;
   private readonly onRequest?: HttpOptions['onRequest'];
+  private readonly onResponse?: HttpOptions['onResponse'];
   private readonly logger: Logger;
   private readonly signal?: AbortSignal;
   private readonly latency = new LatencyTracker();
@@ -101,10 +102,11 @@ export class IncidentIoClient {
     // clear text either.
     const urlProblem = baseUrlProblem(String(credential.base_url));
     if (urlProblem) throw new ConfigError('the credential', [{ field: '/base_url', reason: urlProblem }]);
-    const { readOnly, onRequest, ...tuning } = ctx.http ?? {};
+    const { readOnly, onRequest, onResponse, ...tuning } = ctx.http ?? {};
     this.opts = { ...DEFAULTS, ...stripUndefined(tuning) };
     this.readOnly = readOnly === true;
     this.onRequest = onRequest;
+    this.onResponse = onResponse;
     this.host = new URL(credential.base_url).host;
     this.logger = ctx.logger ?? silentLogger;
     this.signal = ctx.signal;
@@ -157,10 +159,25 @@ export class IncidentIoClient {
       if (signal?.aborted) throw new CancelledError();
       let response: AxiosResponse<string>;
       const ticket: LimiterTicket = {};
+      let sentAt: number | undefined;
+      // Each attempt that was sent, as it ended (for -v): never the key, which sits in a header.
+      const outcome = (o: { status?: number; error?: string; requestId?: string }) => {
+        if (sentAt !== undefined)
+          this.onResponse?.({ method: req.method, route, ms: Date.now() - sentAt, ...o });
+      };
       try {
-        response = await this.limiter.run(route, () => this.send(req, route, signal), signal, ticket);
+        response = await this.limiter.run(
+          route,
+          () => {
+            sentAt = Date.now();
+            return this.send(req, route, signal);
+          },
+          signal,
+          ticket
+        );
       } catch (e) {
         const err = this.transportError(e, req, signal);
+        outcome({ error: err.code ?? err.failureType });
         // A refused connection never reached the server, so even a plain POST may be sent again.
         const canRepeat = safeToRepeat || err.code === 'ECONNREFUSED';
         if (!err.retryable || !canRepeat || attempt >= maxRetries) throw err;
@@ -172,6 +189,7 @@ export class IncidentIoClient {
       this.limiter.observe(route, response.headers as Record<string, unknown>, ticket);
       const status = response.status;
       if (status >= 200 && status < 300) {
+        outcome({ status, requestId: headerValue(response, 'x-request-id') });
         return {
           status,
           data: this.parseBody<T>(response, req),
@@ -181,6 +199,7 @@ export class IncidentIoClient {
       }
       const body = tryParse(response.data);
       const err = this.apiError(status, body, response, req);
+      outcome({ status, requestId: err.requestId });
       if (status === 429) {
         const wait = err.retryAfterMs ?? this.backoff(attempt);
         this.limiter.pause(wait);

@@ -350,11 +350,12 @@ export class LimiterRegistry {
   private readonly limiters = new Map<string, KeyLimiter>();
   /**
    * `defaults` apply to every key (e.g. `redis` for Redis mode); `logger` receives the limiter's own
-   * warnings (Redis lost or unreachable, Redis back).
+   * warnings (Redis lost or unreachable, Redis back); `onCreated` is told of each key's limiter, e.g.
+   * to follow its `wait` and `pause` events.
    */
   constructor(
     private readonly defaults: RateLimitOptions = {},
-    private readonly opts: { logger?: Logger } = {}
+    private readonly opts: { logger?: Logger; onCreated?: (limiter: KeyLimiter) => void } = {}
   ) {}
 
   forKey(apiKey: string, opts?: RateLimitOptions): KeyLimiter {
@@ -364,6 +365,7 @@ export class LimiterRegistry {
       const given = Object.fromEntries(Object.entries(opts ?? {}).filter(([, v]) => v !== undefined));
       limiter = new KeyLimiter(fp, resolveRateLimit({ ...this.defaults, ...given }), this.opts.logger);
       this.limiters.set(fp, limiter);
+      this.opts.onCreated?.(limiter);
     }
     return limiter;
   }

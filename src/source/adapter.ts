@@ -118,6 +118,8 @@ export class IncidentIoSource implements SourceAdapter {
     let records = 0;
     let pages = 0;
     let skipped = 0;
+    let total: number | undefined;
+    let estimated = false;
     try {
       for await (const msg of readStream(def, this.client, {
         syncMode,
@@ -130,6 +132,9 @@ export class IncidentIoSource implements SourceAdapter {
         workers: () => this.pageConcurrency(),
         onPage: (p) => {
           pages = p;
+        },
+        onTotal: (n) => {
+          total = n;
         },
         onSkippedParent: (id) => {
           skipped++;
@@ -150,6 +155,11 @@ export class IncidentIoSource implements SourceAdapter {
             );
           }
           records++;
+        }
+        if (total !== undefined && !estimated) {
+          estimated = true;
+          const limited = request.limit === undefined ? total : Math.min(total, request.limit);
+          yield { type: 'estimate', stream: def.name, records: limited };
         }
         yield msg;
       }

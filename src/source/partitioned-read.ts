@@ -169,6 +169,7 @@ async function planPartitions(
       pageSize: 1,
       signal: opts.signal,
     }).next();
+    if (!first.done && first.value.total !== undefined) opts.onTotal?.(first.value.total);
     const earliest = first.done ? undefined : parseTimestamp(first.value.records[0]?.[field]);
     // Nothing yet: one open partition still reads what gets created during the scan.
     if (earliest === undefined) return open(startedMs, 1);
@@ -195,6 +196,7 @@ async function planPartitions(
   search.catch(() => undefined); // awaited below, or abandoned with a small stream
   const first = await firstIter.next();
   await firstIter.return(undefined);
+  if (!first.done && first.value.total !== undefined) opts.onTotal?.(first.value.total);
   if (first.done || !first.value.next) return { wholeStream: first.done ? [] : first.value.records };
   const earliest = await search;
   // No total here: estimate the pages from the first page's density over the whole range, so a

@@ -31,6 +31,8 @@ export interface ReadStreamOptions {
   now?: () => number;
   /** Per-page progress callback (pages so far). */
   onPage?: (pages: number) => void;
+  /** Told once how many records a scan from its start will read, when the API gives a total. */
+  onTotal?: (records: number) => void;
   /** Parents whose children answered 404 (deleted between the parent read and the child read). */
   onSkippedParent?: (id: string) => void;
   /** Applied to every record before it is emitted (e.g. named custom fields). */
@@ -134,6 +136,9 @@ async function* readFlatStream(
       signal: opts.signal,
     })) {
       pages++;
+      // A fresh scan of one list: its first page's total is the scan's (a resumed one has read part).
+      if (pages === 1 && !resumed && partitions.length === 1 && page.total !== undefined)
+        opts.onTotal?.(page.total);
       for (const raw of page.records) {
         const value = def.cursorField ? (raw[def.cursorField] as string | undefined) : undefined;
         if (def.cursorField) scan.max_seen = laterTimestamp(scan.max_seen, value);
@@ -235,6 +240,7 @@ async function* readChildStream(
     limit: undefined,
     transform: undefined,
     onPage: undefined,
+    onTotal: undefined,
   })) {
     if (msg.type === 'record') {
       pending.push(String(msg.data.id));

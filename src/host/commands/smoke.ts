@@ -6,12 +6,14 @@ import type { ConnectorContext, StreamDescriptor } from '../../contract';
 import { CancelledError, toConnectorError } from '../../errors';
 import type { IncidentIoSource } from '../../source/adapter';
 import { toProblems, validatorFor } from '../../validation';
+import { CredentialStore } from '../credential-store';
 import { EXIT } from '../exit-codes';
 import type { Session } from '../session';
 
 const NO_KEY = `smoke needs a real incident.io API key, and none was given. Either:
   --credential NAME          a credential saved with \`credentials add\` (npm run smoke -- --credential NAME)
   INCIDENT_IO_API_KEY=...    the key in the environment (INCIDENT_IO_BASE_URL for another API host)
+  credentials default NAME   a saved credential used when neither is given
 Nothing was sent.
 `;
 
@@ -36,7 +38,7 @@ class RequestCounter {
 }
 
 export async function runSmoke(session: Session): Promise<number> {
-  if (!session.opts.credential && !process.env.INCIDENT_IO_API_KEY) {
+  if (!session.opts.credential && !process.env.INCIDENT_IO_API_KEY && !new CredentialStore().defaultName()) {
     process.stderr.write(NO_KEY);
     return EXIT.USAGE;
   }

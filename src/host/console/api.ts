@@ -179,9 +179,9 @@ async function saveCredential(
     base_url: credential.base_url,
     identity: { name: keyName, roles, teamRoles, dashboardUrl },
   };
-  // The store has no replace: the new key was probed first, so the old entry goes only for a good one.
-  if (existing) await app.store.remove(name);
-  await app.store.add(info, credential);
+  // The new key was probed first: the old entry is replaced (atomically) only by a good one.
+  if (existing) await app.store.replace(info, credential);
+  else await app.store.add(info, credential);
   recordCheck(app, name, result);
   app.log(`credential "${name}" ${replace ? 'has a new key' : 'saved'} (key "${keyName}")`);
   return { saved: true, probe: result, credential: tileOf(app, name) };

@@ -245,7 +245,9 @@ export class RunManager {
     this.live.delete(r.id);
     if (live.timer) clearTimeout(live.timer);
     for (const l of live.listeners) l(r, true);
-    this.env.log(`run ${r.id} ${r.status}${r.message ? `: ${r.message}` : ''}`);
+    this.env.log(
+      `run ${r.id} ${r.status}${r.dryRun ? ' (dry run: nothing was sent)' : ''}${r.message ? `: ${r.message}` : ''}`
+    );
   }
 
   private changed(live: LiveRun): void {

@@ -80,7 +80,7 @@ export function RunView({ initial, onFinished }: { initial: RunRecord; onFinishe
       )}
       {run.kind === 'destination' && run.summary && (
         <p className="summary">
-          {run.dryRun ? 'Dry run (nothing is sent): ' : ''}
+          {run.dryRun ? 'Dry run: nothing was sent. ' : ''}
           {run.summary.in} in · {run.summary.ok} ok · {run.summary.rejected} rejected · {run.summary.failed}{' '}
           failed
         </p>

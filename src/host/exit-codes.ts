@@ -6,4 +6,6 @@ export const EXIT = {
   USAGE: 2,
   /** Stopped by SIGINT / SIGTERM after flushing state and results. */
   INTERRUPTED: 130,
+  /** stdout was closed by its reader (`… | head`), as a process killed by SIGPIPE would report. */
+  OUTPUT_CLOSED: 141,
 } as const;

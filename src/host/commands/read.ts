@@ -13,7 +13,7 @@ import { AirbyteReadFormatter, statesFromAirbyte, streamsOfConfiguredCatalog } f
 import { readJsonValues, splitConfig } from '../formats/format';
 import { SingerReadFormatter, statesFromSinger, streamsOfSingerCatalog } from '../formats/singer';
 import { checkNames } from '../names';
-import { JsonLinesWriter } from '../output';
+import { JsonLinesWriter, OutputClosedError } from '../output';
 import { ProgressDisplay } from '../progress-display';
 import { readConfigFile, readJsonFile, Session } from '../session';
 import { loadSchema } from '../../validation';
@@ -224,9 +224,10 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
   };
   if (formatter instanceof AirbyteReadFormatter) {
     // Airbyte carries the log lines (LOG) and the rate-limit pauses (RUNNING, RATE_LIMITED) on stdout.
-    session.logTo((level, message) => void emit({ type: 'log', level, message }));
+    // Fire and forget: a closed output is reported by the next record's write.
+    session.logTo((level, message) => void emit({ type: 'log', level, message }).catch(() => undefined));
     session.activity.on('pause', (p) => {
-      for (const line of formatter.rateLimited(p.ms)) void out.write(line);
+      for (const line of formatter.rateLimited(p.ms)) void out.write(line).catch(() => undefined);
     });
   } else if (progress.logSink) {
     session.logTo(progress.logSink);
@@ -271,8 +272,15 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
       }
     }
   } catch (e) {
-    await out.flush();
+    await out.settle();
     progress.stop();
+    if (e instanceof OutputClosedError) {
+      // `read … | head`: the reader has what it wanted; the state file stays at the last page delivered.
+      progress.line(
+        `stopped: the output was closed by its reader; the state file ${opts.stateFile ?? '(none given)'} holds the last page delivered`
+      );
+      return EXIT.OUTPUT_CLOSED;
+    }
     if (e instanceof CancelledError || session.interrupted) {
       progress.line(
         `interrupted: the state file ${opts.stateFile ?? '(none given)'} holds the last completed page`

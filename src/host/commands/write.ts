@@ -19,7 +19,7 @@ import { AirbyteStateGate, airbyteRecords } from '../formats/airbyte-destination
 import { readJsonValues, requireFormat, splitConfig } from '../formats/format';
 import { tuneHeapForStreaming } from '../heap';
 import { checkNames } from '../names';
-import { JsonLinesWriter } from '../output';
+import { JsonLinesWriter, OutputClosedError } from '../output';
 import { checkPaths, type PlannedPath } from '../paths';
 import { readConfigFile, Session } from '../session';
 import { readInputRecords, type InputRecord } from '../write-input';
@@ -126,7 +126,8 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
   const dead = opts.deadLetter ? new DeadLetterFile(opts.deadLetter, session.redactor) : undefined;
   const summary: WriteSummary = { in: 0, ok: 0, rejected: 0, failed: 0, outcomes: {} };
   const gate = airbyte ? new AirbyteStateGate() : undefined;
-  if (airbyte) session.logTo((level, message) => void out.write(airbyteLog(level, message)));
+  if (airbyte)
+    session.logTo((level, message) => void out.write(airbyteLog(level, message)).catch(() => undefined));
   // States go out after the dead letters before them are on disk.
   const releaseStates = async () => {
     const states = gate?.release() ?? [];
@@ -178,8 +179,15 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
     }
     await releaseStates();
   } catch (e) {
-    await out.flush();
+    await out.settle();
     await dead?.close();
+    if (e instanceof OutputClosedError) {
+      // Results can no longer be delivered, so no more records are sent without one.
+      process.stderr.write(
+        `stopped: the output was closed by its reader after ${summary.in} record(s) (${summary.ok} ok, ${summary.rejected} rejected, ${summary.failed} failed); re-run the same input to finish: nothing is created twice\n`
+      );
+      return EXIT.OUTPUT_CLOSED;
+    }
     if (e instanceof CancelledError || session.interrupted) return interrupted(summary);
     throw e;
   } finally {

@@ -5,7 +5,7 @@
 // shapes. Before, these ended in "internal error: …", a raw `Unhandled 'error' event` trace, or exit 0.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { expectNoCrash } from './helpers/no-crash';
 import { FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, runCli, type CliResult } from './helpers/cli';
 

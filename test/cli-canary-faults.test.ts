@@ -4,7 +4,7 @@
 // quickly. Nothing printed or left in a file may carry the key (see setupCanary in helpers/cli.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSimulator } from '../src/simulator';
+import { startSimulator } from '../simulator/src';
 import { jsonLines, setupCanary } from './helpers/cli';
 
 const c = setupCanary({ seed: 8 });

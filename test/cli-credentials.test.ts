@@ -1,6 +1,6 @@
 // `credentials add|list|test|remove` end to end: the built CLI in child processes against an in-process
 // simulator, with a fresh INCIDENT_IO_CONNECTOR_HOME per test so nothing touches ~/.config.
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 import { FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, runCli } from './helpers/cli';
 
 let sim: Simulator;

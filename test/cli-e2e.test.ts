@@ -2,7 +2,7 @@
 // with a fresh INCIDENT_IO_CONNECTOR_HOME per test so nothing touches ~/.config.
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 import { FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, runCli } from './helpers/cli';
 
 let sim: Simulator;

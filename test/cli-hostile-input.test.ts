@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { loadPlugin } from '../src/host/loader';
 import { PACKAGE_ROOT } from '../src/validation';
 import { ALLOWED_HOSTS_ENV } from '../src/host/allowed-hosts';

@@ -6,7 +6,7 @@ import { findLeaks, makeTempDir, removeTempDir, runCli, secretForms, type CliRes
 import plugin from '../src/index';
 import type { WriteResult } from '../src/contract';
 import { LimiterRegistry } from '../src/http/limiter';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { STREAMS } from '../src/source/streams';
 
 let sim: Simulator;

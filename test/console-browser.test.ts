@@ -15,8 +15,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startSimulator, type Simulator } from '../src/simulator';
-import { DEFAULT_ROLES } from '../src/simulator/keys';
+import { startSimulator, type Simulator } from '../simulator/src';
+import { DEFAULT_ROLES } from '../simulator/src/keys';
 import { findLeaks, makeTempDir, readAllFiles, removeTempDir, ROOT, secretForms } from './helpers/cli';
 import { startTestConsole, type TestConsole } from './helpers/console';
 

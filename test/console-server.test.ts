@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { login, rawRequest, startTestConsole, type TestConsole } from './helpers/console';
 import { CLI, makeTempDir, removeTempDir } from './helpers/cli';
 

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import plugin, { LimiterRegistry, type SourceMessage, type StreamState } from '../src';
 import { incidentIdempotencyKey } from '../src/destination/actions/create-incident';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { CLI, FAST_HTTP_ENV, makeTempDir, removeTempDir, ROOT } from './helpers/cli';
-import { mulberry32 } from '../src/simulator/ids';
+import { mulberry32 } from '../simulator/src/ids';
 
 const KEY = `inc_crash_${'c4a5'.repeat(11)}`;
 const ROLES = ['viewer', 'incident_creator'];

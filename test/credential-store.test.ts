@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ConnectorError } from '../src/errors';
 import { CredentialStore } from '../src/host/credential-store';
-import { startSimulator } from '../src/simulator';
+import { startSimulator } from '../simulator/src';
 import { FAST_HTTP_ENV, makeTempDir, removeTempDir, runCli } from './helpers/cli';
 
 let root: string;

@@ -2,8 +2,8 @@
 // invalid ones are rejected with the field path and never sent, and an API refusal comes back as a
 // failed result with its status and request_id. Every request is valid against the official spec.
 import type { WriteResult } from '../src';
-import type { Simulator } from '../src/simulator';
-import { FOLLOW_UP_PRIORITIES } from '../src/simulator/config';
+import type { Simulator } from '../simulator/src';
+import { FOLLOW_UP_PRIORITIES } from '../simulator/src/config';
 import {
   fields,
   Harness,

@@ -2,7 +2,7 @@
 // new ones are created, changed ones go out in bulk_update calls of at most 250, and prune deletes the
 // entries missing from the input only when asked, only after a clean run, and not in a dry run.
 import type { Logger, WriteResult } from '../src';
-import type { Simulator } from '../src/simulator';
+import type { Simulator } from '../simulator/src';
 import { fields, Harness, outcomes, startWriteSimulator, WRITER_KEY } from './destination-helpers';
 import plugin from '../src';
 

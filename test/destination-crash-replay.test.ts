@@ -6,8 +6,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Simulator } from '../src/simulator';
-import { mulberry32 } from '../src/simulator/ids';
+import type { Simulator } from '../simulator/src';
+import { mulberry32 } from '../simulator/src/ids';
 import { CLI, FAST_HTTP_ENV, jsonLines, makeTempDir, removeTempDir, ROOT, runCli } from './helpers/cli';
 import { liveIncidentIds, startWriteSimulator, WRITER_KEY } from './destination-helpers';
 

@@ -1,7 +1,7 @@
 // create_incident against the simulator: valid records land once, names resolve, bad input is rejected
 // with its field path before anything is sent, and API refusals come back with their request_id.
 import plugin, { LimiterRegistry, WriteResult } from '../src';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 
 let sim: Simulator;
 let limiters: LimiterRegistry;

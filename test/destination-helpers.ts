@@ -1,7 +1,7 @@
 // Shared by the destination tests: a simulator with keys for every write role, a destination factory,
 // and small readers of the simulator's state.
 import plugin, { LimiterRegistry, WriteOptions, WriteResult } from '../src';
-import { startSimulator, Simulator, SimulatorOptions } from '../src/simulator';
+import { startSimulator, Simulator, SimulatorOptions } from '../simulator/src';
 
 /** A key with every role a destination action needs. */
 export const WRITER_KEY = 'inc_test_destination_writer_key_0123456789';

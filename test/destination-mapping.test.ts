@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import plugin, { ACTIONS } from '../src';
-import type { Simulator } from '../src/simulator';
+import type { Simulator } from '../simulator/src';
 import {
   fields,
   Harness,

@@ -3,7 +3,7 @@
 // events authenticated by the source's token and deduplicated per source, catalog upsert by
 // external_id, atomic bulk_update of at most 250, idempotent escalations and status page incidents,
 // resolve as a no-op on a resolved alert.
-import type { Simulator } from '../src/simulator';
+import type { Simulator } from '../simulator/src';
 import { liveIncidentIds, startWriteSimulator, WRITER_KEY } from './destination-helpers';
 import { expectSpecValid } from './helpers/spec-responses';
 

@@ -18,8 +18,8 @@ import plugin, {
   type WriteResult,
 } from '../src';
 import { incidentIdempotencyKey } from '../src/destination/actions/create-incident';
-import { startSimulator, type FaultKind, type FaultSpec, type Simulator } from '../src/simulator';
-import { FAULT_KINDS } from '../src/simulator/faults';
+import { startSimulator, type FaultKind, type FaultSpec, type Simulator } from '../simulator/src';
+import { FAULT_KINDS } from '../simulator/src/faults';
 import { CLI, setupCanary } from './helpers/cli';
 
 const KEY = `inc_canary_${'fa17'.repeat(12)}`;

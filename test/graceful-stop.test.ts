@@ -8,7 +8,7 @@ import path from 'node:path';
 import plugin, { LimiterRegistry, type SourceMessage } from '../src';
 import { incidentIdempotencyKey } from '../src/destination/actions/create-incident';
 import { EXIT } from '../src/host/exit-codes';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { CLI, FAST_HTTP_ENV, makeTempDir, removeTempDir, ROOT } from './helpers/cli';
 
 const KEY = `inc_stop_${'5e1f'.repeat(11)}`;

@@ -2,7 +2,7 @@
 // learned and applied to that endpoint only; a limit shared by the whole organisation is respected
 // through X-RateLimit-Remaining; the simulator's own headers describe the binding limit.
 import plugin, { LimiterRegistry, SourceMessage } from '../src';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 
 let sim: Simulator | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@
 // every run left members there for 65 s, counted against every other worker). A database index
 // that Redis does not have is a config error, not a silent fall back to database 0. Real Redis.
 import IORedis from 'ioredis';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { FAST_HTTP_ENV, runCli } from './helpers/cli';
 import { expectNoCrash } from './helpers/no-crash';
 import { startRedisServer, type RedisServer } from './helpers/redis-server';

@@ -15,7 +15,7 @@ import type { Logger, RateLimitOptions } from '../src/contract';
 import { ConnectorError } from '../src/errors';
 import { IncidentIoClient } from '../src/http/client';
 import { SharedRedis } from '../src/http/redis-connection';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 import { keyFingerprint } from '../src/util/hash';
 import { LocalServer, Reply, apiErrorBody, startServer } from './helpers/local-server';
 import { RedisServer, freePort, startRedisServer } from './helpers/redis-server';

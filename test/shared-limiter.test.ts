@@ -2,7 +2,7 @@
 // simulator whose bucket equals the limiter's, incident.io answers no 429. Different keys are independent.
 import plugin, { LimiterRegistry, SourceMessage, WriteResult } from '../src';
 import { processLimiterRegistry } from '../src/http/limiter';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 
 const BUCKET = { burst: 15, refillPerSecond: 60 };
 let sim: Simulator;

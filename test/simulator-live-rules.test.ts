@@ -3,8 +3,8 @@
 // from spec errors; incidents and escalations match time filters by whole days; GET /v2/incidents has
 // its own 60/min bucket; next_shifts only with page_size <= 25; the write rules of the spec's prose;
 // children that change without their parent; records placed on exact times.
-import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
-import { FOLLOW_UP_PRIORITIES } from '../src/simulator/config';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/src';
+import { FOLLOW_UP_PRIORITIES } from '../simulator/src/config';
 import { call, post, put } from './helpers/sim-http';
 import { expectSpecValid } from './helpers/spec-responses';
 

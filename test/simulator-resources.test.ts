@@ -6,9 +6,9 @@ import fs from 'fs';
 import path from 'path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
-import { CATALOG_TYPE_IDS, CUSTOM_FIELDS } from '../src/simulator/config';
-import { Collection, SimClock } from '../src/simulator/resources/collection';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/src';
+import { CATALOG_TYPE_IDS, CUSTOM_FIELDS } from '../simulator/src/config';
+import { Collection, SimClock } from '../simulator/src/resources/collection';
 
 const spec = JSON.parse(fs.readFileSync(path.join(__dirname, '../spec/openapi.json'), 'utf8'));
 const ajv = new Ajv({ strict: false, allErrors: true });

@@ -2,8 +2,8 @@
 // operation's 2xx schema, and auth, rate limits, paging, filters, idempotency and faults behave as
 // documented in API-NOTES.
 import http from 'http';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator';
-import { latencyFn } from '../src/simulator/server';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/src';
+import { latencyFn } from '../simulator/src/server';
 import { call, post } from './helpers/sim-http';
 import { expectSpecValid } from './helpers/spec-responses';
 

@@ -4,7 +4,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import plugin, { LimiterRegistry, SourceMessage, StreamState } from '../src';
 import { loadSchema } from '../src/validation';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 
 let sim: Simulator;
 let limiters: LimiterRegistry;

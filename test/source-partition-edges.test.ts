@@ -8,7 +8,7 @@ import { IncidentIoClient } from '../src/http/client';
 import { validateSourceConfig } from '../src/source/config';
 import { readPartitioned, type TimePartition } from '../src/source/partitioned-read';
 import { findStream } from '../src/source/streams';
-import { startSimulator, type ResourceName, type Simulator } from '../src/simulator';
+import { startSimulator, type ResourceName, type Simulator } from '../simulator/src';
 
 const STREAMS = ['incidents', 'alerts', 'escalations', 'workflow_runs'] as const;
 /** A fixed "now" after the seeded data (which ends on 2026-06-01): both reads plan the same partitions. */

@@ -2,7 +2,7 @@
 // and resuming from any state emitted mid-run loses nothing.
 import plugin, { LimiterRegistry, SourceMessage, StreamState } from '../src';
 import { readPartitioned, splitRange, windowQuery } from '../src/source/partitioned-read';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 
 const DAY = 86_400_000;
 let sim: Simulator;

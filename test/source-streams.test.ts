@@ -8,8 +8,8 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import plugin, { LimiterRegistry, STREAMS, type SourceMessage, type StreamState } from '../src';
 import { loadSchema } from '../src/validation';
-import { startSimulator, type ResourceName, type Simulator } from '../src/simulator';
-import { mulberry32 } from '../src/simulator/ids';
+import { startSimulator, type ResourceName, type Simulator } from '../simulator/src';
+import { mulberry32 } from '../simulator/src/ids';
 
 const INCIDENTS = 80;
 const LOOKBACK_MS = 5 * 60_000;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/src';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/host/cli.js');

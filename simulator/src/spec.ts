@@ -5,7 +5,7 @@ import path from 'path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-// Resolves from src/simulator (ts-jest) and from dist/simulator (tsc build) alike.
+// Resolves from simulator/src (ts-jest) and from dist/simulator (tsc build) alike.
 export const SPEC_PATH = path.join(__dirname, '../../spec/openapi.json');
 const SPEC_ID = 'openapi.json';
 

@@ -15,6 +15,7 @@ export type { LiveRuleId, LiveRuleViolation } from './live-rules';
 export type { Collection, PageResult, Rec } from './resources/collection';
 export type { ExpectedCountOptions, ResourceName, SimCounts, SimDb, SimSize } from './resources/db';
 export { RESOURCE_NAMES, SIZES } from './resources/db';
+export { parseTimeUs } from './query';
 
 export interface Simulator {
   url: string;

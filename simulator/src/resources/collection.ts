@@ -7,7 +7,7 @@
 // mostly filters, pages and returns them. Order is stable: insertion order, which for seeded data is
 // creation order (ids are ULID-like and sort by time). Cursors are record ids.
 //
-// ── Adding a write route (src/simulator/routes/writes-*.ts) ──────────────────────────────────────────
+// ── Adding a write route (simulator/src/routes/writes-*.ts) ──────────────────────────────────────────
 //   import type { Endpoint } from './types';
 //   export const followUpWriteEndpoints: Endpoint[] = [
 //     // Spec: POST /v2/follow_ups (Follow-ups V2#Create)

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import plugin, { ACTIONS } from '../../src';
 import type { Simulator } from '../../simulator/src';
+import { writeRolesOf } from '../../src/roles';
 import {
   fields,
   Harness,
@@ -225,7 +226,7 @@ describe('authenticate() with a destination config', () => {
     const reader = plugin.validateCredential({ api_key: READER_KEY, base_url: sim.url });
     const writer = plugin.validateCredential({ api_key: WRITER_KEY, base_url: sim.url });
     for (const action of ACTIONS) {
-      expect(action.writeRoles.length).toBeGreaterThan(0);
+      expect(writeRolesOf(action).length).toBeGreaterThan(0);
       const weak = await plugin.authenticate(
         reader,
         { limiters: h.limiters },
@@ -237,7 +238,7 @@ describe('authenticate() with a destination config', () => {
         { destination: { action: action.name } }
       );
       expect(strong).toMatchObject({ ok: true, warnings: [] });
-      if (action.writeRoles.includes('viewer')) expect(weak).toMatchObject({ ok: true, warnings: [] });
+      if (writeRolesOf(action).includes('viewer')) expect(weak).toMatchObject({ ok: true, warnings: [] });
       else {
         expect(weak.ok && weak.warnings).toEqual([
           expect.stringContaining(`lacks a role to run ${action.name}`),

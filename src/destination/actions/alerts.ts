@@ -69,7 +69,7 @@ export const resolveAlert: ActionDefinition = {
   input: 'schemas/actions/resolve_alert.json',
   idempotency:
     'no-op when already resolved: incident.io returns a resolved alert unchanged, reported as unchanged',
-  writeRoles: ['manage_settings', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/alerts/{id}/actions/resolve' },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as ResolveAlertInput;
@@ -154,7 +154,7 @@ export const createAlertNote: ActionDefinition = {
   input: 'schemas/actions/create_alert_note.json',
   idempotency:
     "none in the API; the connector looks before it writes: the alert's notes are listed once per run and a note with the same content is reported as existing",
-  writeRoles: ['manage_settings', 'global_access'],
+  endpoint: { method: 'POST', path: '/v1/alert_notes' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as AlertNoteInput;

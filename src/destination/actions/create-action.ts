@@ -40,7 +40,7 @@ export const createAction: ActionDefinition = {
   input: 'schemas/actions/create_action.json',
   idempotency:
     "lookup before create: the incident's actions are listed once per run and an action with the same description is reported as existing",
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/actions' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CreateActionInput;

@@ -20,7 +20,7 @@ export const createCustomFieldOption: ActionDefinition = {
   input: 'schemas/actions/create_custom_field_option.json',
   idempotency:
     "upsert by value: the field's options are listed once per run; an option with the same value is reported as existing (or updated when the record's sort_key differs) instead of created again",
-  writeRoles: ['manage_settings'],
+  endpoint: { method: 'POST', path: '/v1/custom_field_options' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CustomFieldOptionInput;

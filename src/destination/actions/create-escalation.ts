@@ -28,7 +28,7 @@ export const createEscalation: ActionDefinition = {
   input: 'schemas/actions/create_escalation.json',
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; a replay returns the existing escalation (60 requests/minute)',
-  writeRoles: ['escalation_creator', 'on_call_editor'],
+  endpoint: { method: 'POST', path: '/v2/escalations' },
   idempotent: true,
   async prepare(raw, basis, ctx) {
     const input = raw as unknown as EscalationInput;

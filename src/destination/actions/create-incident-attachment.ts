@@ -42,7 +42,7 @@ export const createIncidentAttachment: ActionDefinition = {
   input: 'schemas/actions/create_incident_attachment.json',
   idempotency:
     "lookup by external id: the incident's attachments are listed once per run and a resource of the same type with the same external_id (or URL) is reported as existing",
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v1/incident_attachments' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as AttachmentInput;

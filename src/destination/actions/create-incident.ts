@@ -40,7 +40,7 @@ export const createIncident: ActionDefinition = {
   input: 'schemas/actions/create_incident.json',
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; replays return the existing incident',
-  writeRoles: ['incident_creator', 'incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/incidents' },
   idempotent: true,
   async prepare(raw, original, ctx) {
     const input = raw as unknown as CreateIncidentInput;

@@ -67,7 +67,7 @@ export const createScheduleOverride: ActionDefinition = {
   input: 'schemas/actions/create_schedule_override.json',
   idempotency:
     "lookup before create: the layer's overrides are listed once per run and one with the same user, start_at and end_at is reported as existing",
-  writeRoles: ['schedule_overrides_editor', 'schedules_editor'],
+  endpoint: { method: 'POST', path: '/v2/schedule_overrides' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as OverrideInput;

@@ -55,7 +55,7 @@ export const createStatusPageIncident: ActionDefinition = {
   input: 'schemas/actions/create_status_page_incident.json',
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; a replay returns the original status page incident',
-  writeRoles: ['status_page_publisher'],
+  endpoint: { method: 'POST', path: '/v2/status_page_incidents' },
   idempotent: true,
   async prepare(raw, basis, ctx) {
     const input = raw as unknown as StatusPageIncidentInput;

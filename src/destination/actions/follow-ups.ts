@@ -68,7 +68,7 @@ export const createFollowUp: ActionDefinition = {
   input: 'schemas/actions/create_follow_up.json',
   idempotency:
     'lookup before create: the incident\'s follow-ups are listed once per run and a follow-up with the same title (or, with external_reference, the label "ref:<external_reference>") is reported as existing',
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/follow_ups' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CreateFollowUpInput;
@@ -159,7 +159,7 @@ export const updateFollowUp: ActionDefinition = {
   input: 'schemas/actions/update_follow_up.json',
   idempotency:
     'safe to repeat: the follow-up is found by id or looked up by (incident, title or external reference), and a PUT sets the same values again; a follow-up already as asked is reported unchanged and not written',
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'PUT', path: '/v2/follow_ups/{id}' },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as UpdateFollowUpInput;

@@ -77,7 +77,7 @@ export const sendAlertEvent: ActionDefinition = {
   idempotency:
     'deduplication_key: the record field when given, else a sha256 of the record without its status; incident.io keeps one alert per key and alert source, and "resolved" with the same key resolves it',
   // Only to look the alert source's token up with the API key; none with alert_source_token.
-  writeRoles: ['viewer', 'global_access', 'incident_editor', 'incident_creator', 'manage_settings'],
+  endpoint: { method: 'POST', path: '/v2/alert_events/http/{alert_source_config_id}' },
   idempotent: true,
   async prepare(raw, basis, ctx) {
     const input = raw as unknown as AlertEventInput;

@@ -67,8 +67,8 @@ export interface ActionDefinition {
   /** Input schema file, relative to the package root. */
   input: string;
   idempotency: string;
-  /** Account roles any one of which allows this action (for the probe's warnings). */
-  writeRoles: string[];
+  /** The request the action sends: src/roles.ts says from it which roles may run the action. */
+  endpoint: { method: 'POST' | 'PUT'; path: string };
   /** True when a repeat of the same request cannot create a second object (so it may be retried). */
   idempotent: boolean;
   /**

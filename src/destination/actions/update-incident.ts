@@ -44,7 +44,7 @@ export const updateIncident: ActionDefinition = {
   docs: 'https://docs.incident.io/api-reference/incidents-v2/edit',
   input: 'schemas/actions/update_incident.json',
   idempotency: 'safe to repeat: only the given fields are set, so a replay sets them to the same values',
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/incidents/{id}/actions/edit' },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as UpdateIncidentInput;

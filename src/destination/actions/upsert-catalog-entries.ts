@@ -44,7 +44,7 @@ export const upsertCatalogEntries: ActionDefinition = {
   input: 'schemas/actions/upsert_catalog_entries.json',
   idempotency:
     'external_id: an entry is created once per (catalog type, external_id) and updated in place afterwards; batch mode writes only new and changed entries',
-  writeRoles: ['catalog_editor'],
+  endpoint: { method: 'POST', path: '/v3/catalog_entries' },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CatalogEntryInput;

@@ -4,7 +4,8 @@
 // With `redis` options (Redis mode) the bucket, the learned limits and the pause live in Redis and
 // hold across every process that uses the key (redis-bucket.ts).
 import { EventEmitter } from 'node:events';
-import type { Logger, RateLimitOptions } from '../contract';
+import type { Logger } from '../logger';
+import type { RateLimitOptions } from './rate-limit-options';
 import { keyFingerprint } from '../util/hash';
 import { sleep } from '../util/clock';
 import { parseRateLimitHeaders } from './rate-limit-headers';

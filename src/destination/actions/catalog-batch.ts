@@ -11,7 +11,7 @@ import type { WriteResult } from '../../contract';
 import { paginate } from '../../http/paginate';
 import { canonicalJson } from '../../util/hash';
 import { errorResult } from '../results';
-import type { BindingPayload, CatalogEntryPayload } from './upsert-catalog-entries';
+import type { BindingPayload, CatalogEntryPayload } from './catalog-payload';
 import type { ActionContext, BatchRunner, PreparedRecord, PreparedRequest } from './types';
 
 /** incident.io's limit per bulk_update call (API-NOTES §7; spec maxItems 250). */

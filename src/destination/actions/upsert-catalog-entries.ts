@@ -2,6 +2,7 @@ import { BadRecordError, FieldProblem } from '../../errors';
 import { CATALOG_TYPES, pick } from '../names';
 import { compact } from './common';
 import { catalogBatch } from './catalog-batch';
+import type { BindingPayload, CatalogEntryPayload } from './catalog-payload';
 import type { ActionDefinition } from './types';
 
 type Scalar = string | number | boolean;
@@ -13,21 +14,6 @@ interface CatalogEntryInput {
   aliases?: string[];
   rank?: number;
   attributes?: Record<string, Scalar | Scalar[] | null>;
-}
-
-export interface BindingPayload {
-  value?: { literal: string };
-  array_value?: Array<{ literal: string }>;
-}
-
-/** CatalogCreateEntryPayloadV3: what prepare() sends in per-record mode, and what batch mode compares. */
-export interface CatalogEntryPayload {
-  catalog_type_id: string;
-  external_id: string;
-  name: string;
-  aliases?: string[];
-  rank?: number;
-  attribute_values: Record<string, BindingPayload>;
 }
 
 const escapeKey = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -1,4 +1,4 @@
-// authenticate(): one GET /v1/identity (any valid key may call it, API-NOTES §1). A bad key, a
+// authenticate(): one GET /v1/identity (any valid key may call it, spec `GET /v1/identity`). A bad key, a
 // missing permission or an unreachable host is a ProbeResult value, never a throw.
 import type { ConnectorContext, Credential, Identity, ProbeOptions, ProbeResult } from './contract';
 import { ApiError, ConfigError, ConnectorError, TransportError } from './errors';

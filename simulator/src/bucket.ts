@@ -1,4 +1,4 @@
-// incident.io's rate limits (API-NOTES §3): a token bucket per key (continuous refill, one token per
+// incident.io's rate limits (spec info "Rate limits"): a token bucket per key (continuous refill, one token per
 // request), tighter buckets on some endpoints (per key and route), and limits scoped to the whole
 // organisation that every key shares. A request needs a token from every bucket that applies; the
 // X-RateLimit-* headers name the binding one first and describe the one with the least allowance.

@@ -1,4 +1,4 @@
-// incident.io's error body (API-NOTES §2): {type, status, request_id, errors:[{code, message, source?}]}.
+// incident.io's error body (spec info "Errors"): {type, status, request_id, errors:[{code, message, source?}]}.
 import { randomUUID } from 'crypto';
 import type { FieldError } from './spec';
 

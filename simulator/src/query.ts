@@ -1,4 +1,4 @@
-// Query strings as incident.io reads them (API-NOTES §6): `x=v`, or bracket filters `x[op]=v` and
+// Query strings as incident.io reads them (spec list parameters): `x=v`, or bracket filters `x[op]=v` and
 // `x[id][op]=v` with a key repeated for several values. Timestamps with or without fractional seconds.
 
 export type QueryValue = string | string[] | QueryObject;

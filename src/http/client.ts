@@ -1,6 +1,6 @@
 // The HTTP boundary: one axios instance per credential, a per-attempt deadline, our own retry loop
 // outside the limiter, and sanitized errors. Nothing axios throws ever leaves this file: an AxiosError
-// carries the Authorization header in its config and request (libraries.md §2.1).
+// carries the Authorization header in its config and request (axios keeps the request's headers on its errors).
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -40,7 +40,7 @@ export interface RequestOptions {
   maxRetries?: number;
   /**
    * Replaces the API key's Authorization header for this call only: alert events authenticate with
-   * the alert source's secret token (API-NOTES §7). A secret: never put it in a message.
+   * the alert source's secret token (spec `POST /v2/alert_events/http/{alert_source_config_id}`). A secret: never put it in a message.
    */
   authorization?: string;
 }

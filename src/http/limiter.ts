@@ -13,7 +13,7 @@ import { RedisSharedBucket, type ResolvedRedisOptions, type SharedStateEvent } f
 import { checkRedisUrl } from './redis-connection';
 import { TokenBucket } from './token-bucket';
 
-/** incident.io's documented bucket per key (API-NOTES §3). */
+/** incident.io's documented bucket per key (spec info "Rate limits"; README "Rate limits"). */
 export const INCIDENT_IO_BURST = 1200;
 export const INCIDENT_IO_REFILL_PER_SECOND = 20;
 

@@ -1,4 +1,4 @@
-// Cursor pagination over incident.io list endpoints (API-NOTES §5): `page_size` + `after`, the next
+// Cursor pagination over incident.io list endpoints (spec `pagination_meta`): `page_size` + `after`, the next
 // cursor in `pagination_meta.after`; absent on the last page, and v3 lists may end on an empty page.
 import { ApiError, ConnectorError } from '../errors';
 import type { IncidentIoClient, RequestOptions } from './client';

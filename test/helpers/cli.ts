@@ -112,7 +112,7 @@ export function readAllFiles(dir: string): Array<{ file: string; bytes: Buffer }
 
 export { execFile };
 
-// ---- The secret canary (DESIGN.md §4 "Secrets"), shared by test/host/canary.test.ts and
+// ---- The secret canary (docs/ARCHITECTURE.md "Secrets"), shared by test/host/canary.test.ts and
 // ---- test/host/cli-canary-faults.test.ts.
 
 /** Every form in which a key could leak: clear, base64, base64url, hex, UTF-16, any 16-char slice. */

@@ -1,4 +1,4 @@
-// The secret canary (DESIGN.md §4 "Secrets"): a recognisable key goes through every CLI command that can
+// The secret canary (docs/ARCHITECTURE.md "Secrets"): a recognisable key goes through every CLI command that can
 // see it, from the environment, from stdin and from the credential store, on working endpoints, with the
 // key revoked mid-read (401) and under INCIDENT_IO_CONNECTOR_DEBUG=1, and in configuration errors. No
 // byte of any stdout, stderr, state file, result file or credential store file may carry it, in clear or

@@ -1,6 +1,6 @@
 // The simulator against the official spec, over real HTTP: response bodies validate against each
 // operation's 2xx schema, and auth, rate limits, paging, filters, idempotency and faults behave as
-// documented in API-NOTES.
+// the spec documents them (README "What the simulator models").
 import http from 'http';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/src';
 import { latencyFn } from '../../simulator/src/server';

@@ -1,4 +1,4 @@
-// The probe endpoint: any valid key may call it, whatever its roles (API-NOTES §1).
+// The probe endpoint: any valid key may call it, whatever its roles (spec `GET /v1/identity`).
 import { DASHBOARD_URL } from '../config';
 import type { Endpoint } from './types';
 

@@ -41,7 +41,7 @@ function userById(ctx: RouteContext, id: string, field: string) {
   return userV2(u);
 }
 
-/** Status moves the API allows (API-NOTES §7): within a category, forward to post-incident or closed. */
+/** Status moves the API allows (README "What the simulator models"): within a category, forward to post-incident or closed. */
 const ORDER: Record<string, number> = { triage: 0, live: 1, paused: 1, learning: 2, closed: 3 };
 function checkStatusMove(from: number, to: number): void {
   const a = STATUSES[from].category;

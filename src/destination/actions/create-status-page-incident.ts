@@ -47,7 +47,7 @@ function componentsOf(ctx: ActionContext, pageId: string) {
 
 // Spec: POST /v2/status_page_incidents (Status Pages V2#CreateStatusPageIncident) —
 // https://docs.incident.io/api-reference/status-pages-v2/create-status-page-incident
-// "Same key → original response returned" (API-NOTES §7).
+// "Same key → original response returned" (spec `POST /v2/status_page_incidents`, idempotency_key).
 export const createStatusPageIncident: ActionDefinition = {
   name: 'create_status_page_incident',
   description: 'Publishes an incident on a status page (page and components by name or id).',

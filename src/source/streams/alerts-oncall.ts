@@ -61,7 +61,7 @@ export const alertAttributes: StreamDefinition = {
 };
 
 // Spec: GET /v2/alert_routes (Alert Routes V2#List) — v2 rather than v3: v3 answers 403
-// api_not_yet_available to organisations not yet on the new alert engine (API-NOTES §1).
+// api_not_yet_available to organisations not yet on the new alert engine (spec `GET /v2/alerts`; README "Streams").
 export const alertRoutes: StreamDefinition = {
   name: 'alert_routes',
   description: 'Alert routes: which alerts create incidents and escalations.',

@@ -70,6 +70,7 @@ export const resolveAlert: ActionDefinition = {
   idempotency:
     'no-op when already resolved: incident.io returns a resolved alert unchanged, reported as unchanged',
   endpoint: { method: 'POST', path: '/v2/alerts/{id}/actions/resolve' },
+  readme: { idempotency: 'no-op when already resolved (reported `unchanged`)' },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as ResolveAlertInput;
@@ -155,6 +156,7 @@ export const createAlertNote: ActionDefinition = {
   idempotency:
     "none in the API; the connector looks before it writes: the alert's notes are listed once per run and a note with the same content is reported as existing",
   endpoint: { method: 'POST', path: '/v1/alert_notes' },
+  readme: { idempotency: 'none in the API; lookup before create by (alert, content)' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as AlertNoteInput;

@@ -41,6 +41,7 @@ export const createAction: ActionDefinition = {
   idempotency:
     "lookup before create: the incident's actions are listed once per run and an action with the same description is reported as existing",
   endpoint: { method: 'POST', path: '/v2/actions' },
+  readme: { idempotency: 'lookup before create by (incident, description)' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CreateActionInput;

@@ -21,6 +21,7 @@ export const createCustomFieldOption: ActionDefinition = {
   idempotency:
     "upsert by value: the field's options are listed once per run; an option with the same value is reported as existing (or updated when the record's sort_key differs) instead of created again",
   endpoint: { method: 'POST', path: '/v1/custom_field_options' },
+  readme: { endpointNote: ' (`PUT` for a new sort key)', idempotency: 'upsert by value' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CustomFieldOptionInput;

@@ -29,6 +29,10 @@ export const createEscalation: ActionDefinition = {
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; a replay returns the existing escalation (60 requests/minute)',
   endpoint: { method: 'POST', path: '/v2/escalations' },
+  readme: {
+    endpointNote: ' (60 requests/minute)',
+    idempotency: '`idempotency_key` from the record, else a sha256 of the record',
+  },
   idempotent: true,
   async prepare(raw, basis, ctx) {
     const input = raw as unknown as EscalationInput;

@@ -43,6 +43,7 @@ export const createIncidentAttachment: ActionDefinition = {
   idempotency:
     "lookup by external id: the incident's attachments are listed once per run and a resource of the same type with the same external_id (or URL) is reported as existing",
   endpoint: { method: 'POST', path: '/v1/incident_attachments' },
+  readme: { idempotency: 'lookup by (incident, resource type, external id or URL)' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as AttachmentInput;

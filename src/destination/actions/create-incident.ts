@@ -41,6 +41,7 @@ export const createIncident: ActionDefinition = {
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; replays return the existing incident',
   endpoint: { method: 'POST', path: '/v2/incidents' },
+  readme: { idempotency: '`idempotency_key` from the record, else a sha256 of the record' },
   idempotent: true,
   async prepare(raw, original, ctx) {
     const input = raw as unknown as CreateIncidentInput;

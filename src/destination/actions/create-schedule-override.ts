@@ -68,6 +68,7 @@ export const createScheduleOverride: ActionDefinition = {
   idempotency:
     "lookup before create: the layer's overrides are listed once per run and one with the same user, start_at and end_at is reported as existing",
   endpoint: { method: 'POST', path: '/v2/schedule_overrides' },
+  readme: { idempotency: 'lookup by (schedule, rotation, layer, user, start, end)' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as OverrideInput;

@@ -56,6 +56,7 @@ export const createStatusPageIncident: ActionDefinition = {
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; a replay returns the original status page incident',
   endpoint: { method: 'POST', path: '/v2/status_page_incidents' },
+  readme: { idempotency: '`idempotency_key` from the record, else a sha256 of the record' },
   idempotent: true,
   async prepare(raw, basis, ctx) {
     const input = raw as unknown as StatusPageIncidentInput;

@@ -69,6 +69,7 @@ export const createFollowUp: ActionDefinition = {
   idempotency:
     'lookup before create: the incident\'s follow-ups are listed once per run and a follow-up with the same title (or, with external_reference, the label "ref:<external_reference>") is reported as existing',
   endpoint: { method: 'POST', path: '/v2/follow_ups' },
+  readme: { idempotency: 'lookup before create by (incident, title), or by `external_reference`' },
   idempotent: false,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CreateFollowUpInput;
@@ -160,6 +161,7 @@ export const updateFollowUp: ActionDefinition = {
   idempotency:
     'safe to repeat: the follow-up is found by id or looked up by (incident, title or external reference), and a PUT sets the same values again; a follow-up already as asked is reported unchanged and not written',
   endpoint: { method: 'PUT', path: '/v2/follow_ups/{id}' },
+  readme: { idempotency: 'safe to repeat; unchanged follow-ups are not written' },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as UpdateFollowUpInput;

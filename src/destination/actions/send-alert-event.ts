@@ -78,6 +78,10 @@ export const sendAlertEvent: ActionDefinition = {
     'deduplication_key: the record field when given, else a sha256 of the record without its status; incident.io keeps one alert per key and alert source, and "resolved" with the same key resolves it',
   // Only to look the alert source's token up with the API key; none with alert_source_token.
   endpoint: { method: 'POST', path: '/v2/alert_events/http/{alert_source_config_id}' },
+  readme: {
+    idempotency: '`deduplication_key` from the record, else a sha256 of the record without its status',
+    roles: "viewer (to look up the source's token), or none with `alert_source_token`",
+  },
   idempotent: true,
   async prepare(raw, basis, ctx) {
     const input = raw as unknown as AlertEventInput;

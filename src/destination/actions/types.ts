@@ -69,6 +69,11 @@ export interface ActionDefinition {
   idempotency: string;
   /** The request the action sends: src/roles.ts says from it which roles may run the action. */
   endpoint: { method: 'POST' | 'PUT'; path: string };
+  /**
+   * Its row of the README's action table (scripts/gen.js writes it): what the idempotency column says,
+   * text after the endpoint (other calls, limits) and, when the roles need explaining, the roles column.
+   */
+  readme: { idempotency: string; endpointNote?: string; roles?: string };
   /** True when a repeat of the same request cannot create a second object (so it may be retried). */
   idempotent: boolean;
   /**

@@ -45,6 +45,7 @@ export const updateIncident: ActionDefinition = {
   input: 'schemas/actions/update_incident.json',
   idempotency: 'safe to repeat: only the given fields are set, so a replay sets them to the same values',
   endpoint: { method: 'POST', path: '/v2/incidents/{id}/actions/edit' },
+  readme: { idempotency: 'safe to repeat: only the given fields are set' },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as UpdateIncidentInput;

@@ -31,6 +31,11 @@ export const upsertCatalogEntries: ActionDefinition = {
   idempotency:
     'external_id: an entry is created once per (catalog type, external_id) and updated in place afterwards; batch mode writes only new and changed entries',
   endpoint: { method: 'POST', path: '/v3/catalog_entries' },
+  readme: {
+    endpointNote:
+      '; batch: `GET /v3/catalog_entries`, `POST /v3/catalog_entries/actions/bulk_update`, `DELETE /v3/catalog_entries/{id}`',
+    idempotency: '`external_id` (an upsert); batch mode writes only new and changed entries',
+  },
   idempotent: true,
   async prepare(raw, _original, ctx) {
     const input = raw as unknown as CatalogEntryInput;

@@ -20,32 +20,23 @@ export const SEVERITIES = [
   { name: 'Critical', rank: 3, description: 'Issues causing **very high impact** to most customers.' },
 ].map((s) => ({ id: configId(), ...s, ...stamps }));
 
-export const STATUS_CATEGORIES = [
-  'triage',
-  'live',
-  'learning',
-  'paused',
-  'closed',
-  'declined',
-  'canceled',
-  'merged',
+const STATUS_ROWS = [
+  ['Triage', 'triage', 'We are working out whether this is an incident.'],
+  ['Investigating', 'live', 'We are investigating the **cause** of the problem.'],
+  ['Fixing', 'live', 'We know what is wrong and are **fixing** it.'],
+  ['Monitoring', 'live', 'A fix is deployed and we are **monitoring** it.'],
+  ['Documenting', 'learning', 'Impact is mitigated; we are writing up what we learned.'],
+  ['Paused', 'paused', 'Work on this incident is paused.'],
+  ['Closed', 'closed', 'Impact has been **fully mitigated** and follow-ups are tracked.'],
+  ['Declined', 'declined', 'This was triaged and declined: not an incident.'],
+  ['Canceled', 'canceled', 'This incident was opened by mistake and canceled.'],
+  ['Merged', 'merged', 'This incident was merged into another incident.'],
 ] as const;
-export type StatusCategory = (typeof STATUS_CATEGORIES)[number];
+export type StatusCategory = (typeof STATUS_ROWS)[number][1];
+/** Every status category, in the order of the statuses (triage first, merged last). */
+export const STATUS_CATEGORIES: readonly StatusCategory[] = [...new Set(STATUS_ROWS.map((row) => row[1]))];
 
-export const STATUSES = (
-  [
-    ['Triage', 'triage', 'We are working out whether this is an incident.'],
-    ['Investigating', 'live', 'We are investigating the **cause** of the problem.'],
-    ['Fixing', 'live', 'We know what is wrong and are **fixing** it.'],
-    ['Monitoring', 'live', 'A fix is deployed and we are **monitoring** it.'],
-    ['Documenting', 'learning', 'Impact is mitigated; we are writing up what we learned.'],
-    ['Paused', 'paused', 'Work on this incident is paused.'],
-    ['Closed', 'closed', 'Impact has been **fully mitigated** and follow-ups are tracked.'],
-    ['Declined', 'declined', 'This was triaged and declined: not an incident.'],
-    ['Canceled', 'canceled', 'This incident was opened by mistake and canceled.'],
-    ['Merged', 'merged', 'This incident was merged into another incident.'],
-  ] as const
-).map(([name, category, description], rank) => ({
+export const STATUSES = STATUS_ROWS.map(([name, category, description], rank) => ({
   id: configId(),
   name,
   description,

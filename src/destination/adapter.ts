@@ -25,6 +25,7 @@ import { errorResult, rejected } from './results';
 import { RunCache } from './run-cache';
 import { runSignal } from '../util/signals';
 import { recordProblems } from './size-limits';
+import { silentLogger } from '../logger';
 
 /**
  * Reserved record field: the dead-letter file puts each record's reason here. It is ignored on input,
@@ -34,8 +35,6 @@ export const DEAD_LETTER_FIELD = '_dead_letter';
 
 /** Sends of a create without an idempotency key, each after a lookup shows it did not land. */
 const RECHECKS = 3;
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class IncidentIoDestination implements DestinationAdapter {
   /** Holds alert_source_token when given: never exposed. */

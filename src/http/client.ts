@@ -24,6 +24,7 @@ import { readBody } from './body';
 import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
 import { describeForbidden } from './permissions';
 import { permanentTransportProblem } from './transport-codes';
+import { silentLogger } from '../logger';
 
 export interface RequestOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -66,8 +67,6 @@ const PACKAGE_VERSION = (
   JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }
 ).version;
 export const USER_AGENT = `incident-io-connector/${PACKAGE_VERSION}`;
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Encodes incident.io's bracket filters: {status_category: {one_of: [a,b]}} is passed pre-flattened. */
 export function encodeQuery(query: RequestOptions['query']): string {

@@ -3,7 +3,7 @@ import { CATALOG_TYPES, pick } from '../names';
 import { compact } from './common';
 import { catalogBatch } from './catalog-batch';
 import type { BindingPayload, CatalogEntryPayload } from './catalog-payload';
-import type { ActionDefinition } from './types';
+import { defineAction } from './types';
 
 type Scalar = string | number | boolean;
 
@@ -22,7 +22,7 @@ const escapeKey = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 // "If you call this API with a payload where the external_id and catalog_type_id match an existing
 // entry, the existing entry will be updated": an upsert, safe to repeat. Batch mode (catalog-batch.ts)
 // adds GET /v3/catalog_entries, POST /v3/catalog_entries/actions/bulk_update and DELETE (prune).
-export const upsertCatalogEntries: ActionDefinition = {
+export const upsertCatalogEntries = defineAction<CatalogEntryInput>({
   name: 'upsert_catalog_entries',
   description:
     'Creates or updates one catalog entry per record, keyed by external_id; batch mode skips unchanged entries and bulk-updates changed ones.',
@@ -37,8 +37,7 @@ export const upsertCatalogEntries: ActionDefinition = {
     idempotency: '`external_id` (an upsert); batch mode writes only new and changed entries',
   },
   idempotent: true,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as CatalogEntryInput;
+  async prepare(input, _basis, ctx) {
     const type = await ctx.names.resolveItem(CATALOG_TYPES, input.catalog_type, '/catalog_type');
     const attribute_values: Record<string, BindingPayload> = {};
     const problems: FieldProblem[] = [];
@@ -84,4 +83,4 @@ export const upsertCatalogEntries: ActionDefinition = {
     };
   },
   batch: catalogBatch,
-};
+});

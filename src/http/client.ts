@@ -23,6 +23,7 @@ import { LatencyTracker } from './latency';
 import { readBody } from './body';
 import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
 import { describeForbidden } from './permissions';
+import { classifyStatus } from './status';
 import { permanentTransportProblem } from './transport-codes';
 import { silentLogger } from '../logger';
 
@@ -304,57 +305,56 @@ export class IncidentIoClient {
     const where = `${req.method} ${req.path}`;
     const ref = requestId ? ` (request_id ${requestId})` : '';
     const info = { method: req.method, path: req.path, status, type: b.type, errors, requestId };
-    if (status === 401) {
-      return new ApiError(
-        'auth',
-        `incident.io rejected the API key: it is invalid or revoked. Create a new key in incident.io (Settings → API keys) and update the credential${ref}`,
-        info
-      );
-    }
-    if (status === 403) {
-      return new ApiError(
-        'permission',
-        `${describeForbidden(req.method, req.path)}${detail ? ` (${detail})` : ''}${ref}`,
-        info
-      );
-    }
-    if (status === 429) {
-      const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after')) ?? retryAfterFromBody(body);
-      return new ApiError('rate_limited', `incident.io rate limit reached on ${where}${ref}`, {
-        ...info,
-        retryAfterMs,
-        retryable: true,
-      });
-    }
-    if (status >= 500 || status === 408) {
-      return new ApiError(
-        'transient',
-        `incident.io failed on ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
-        {
+    const c = classifyStatus(status);
+    const retry = c.retryable ? { retryable: true } : {};
+    switch (c.kind) {
+      case 'auth':
+        return new ApiError(
+          c.failureType,
+          `incident.io rejected the API key: it is invalid or revoked. Create a new key in incident.io (Settings → API keys) and update the credential${ref}`,
+          info
+        );
+      case 'forbidden':
+        return new ApiError(
+          c.failureType,
+          `${describeForbidden(req.method, req.path)}${detail ? ` (${detail})` : ''}${ref}`,
+          info
+        );
+      case 'rate_limited': {
+        const retryAfterMs =
+          parseRetryAfter(headerValue(response, 'retry-after')) ?? retryAfterFromBody(body);
+        return new ApiError(c.failureType, `incident.io rate limit reached on ${where}${ref}`, {
           ...info,
-          retryable: true,
-        }
-      );
+          retryAfterMs,
+          ...retry,
+        });
+      }
+      case 'server':
+        return new ApiError(
+          c.failureType,
+          `incident.io failed on ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
+          { ...info, ...retry }
+        );
+      case 'redirect':
+        return new ApiError(
+          c.failureType,
+          `incident.io answered ${where} with a redirect (HTTP ${status}); check the base URL of the credential`,
+          info
+        );
+      case 'not_found':
+        return new ApiError(
+          c.failureType,
+          `incident.io found nothing at ${where}${detail ? `: ${detail}` : ''}${ref}`,
+          info
+        );
+      case 'invalid':
+      case 'refused':
+        return new ApiError(
+          c.failureType,
+          `incident.io refused ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
+          info
+        );
     }
-    if (status >= 300 && status < 400) {
-      return new ApiError(
-        'config',
-        `incident.io answered ${where} with a redirect (HTTP ${status}); check the base URL of the credential`,
-        info
-      );
-    }
-    if (status === 404) {
-      return new ApiError(
-        'config',
-        `incident.io found nothing at ${where}${detail ? `: ${detail}` : ''}${ref}`,
-        info
-      );
-    }
-    return new ApiError(
-      status === 422 || status === 400 ? 'bad_record' : 'config',
-      `incident.io refused ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
-      info
-    );
   }
 
   private transportError(e: unknown, req: RequestOptions, signal?: AbortSignal): ConnectorError {

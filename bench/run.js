@@ -7,6 +7,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ROOT, startSimulator, request, simStats, resetStats, runCli, fmt } = require('./lib');
+// Every status category and mode, as the incidents stream asks for them (the bench runs on dist/).
+const { INCIDENT_STATUS_CATEGORIES, INCIDENT_MODES } = require('../dist/source/streams/incidents');
 
 const BUCKET = { burst: 200, refill: 200 };
 const LATENCY_MS = 25;
@@ -57,17 +59,8 @@ async function sequentialRead(sim, streams) {
 }
 
 const ALL_INCIDENTS = {
-  'status_category[one_of]': [
-    'triage',
-    'live',
-    'learning',
-    'paused',
-    'closed',
-    'declined',
-    'canceled',
-    'merged',
-  ],
-  'mode[one_of]': ['standard', 'retrospective', 'test', 'tutorial'],
+  'status_category[one_of]': INCIDENT_STATUS_CATEGORIES,
+  'mode[one_of]': INCIDENT_MODES,
 };
 
 async function figureRead() {

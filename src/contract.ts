@@ -1,18 +1,13 @@
-// The runtime-facing types: what a Nexla-style runtime sees of this plugin (DESIGN.md §3).
+// The runtime-facing types: what a Nexla-style runtime sees of this plugin (README "How a runtime
+// loads the plugin"). The limiter's options and the logger live in leaf modules of their own, so the
+// limiter can use them without importing this file back.
 import type { LimiterRegistry } from './http/limiter';
+import type { RateLimitOptions } from './http/rate-limit-options';
+import type { Logger } from './logger';
 import type { FieldProblem } from './errors';
 
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+export type { Logger } from './logger';
+export type { RateLimitOptions, RedisRateLimitOptions } from './http/rate-limit-options';
 
 export interface HttpOptions {
   /** Per-attempt deadline in ms (default 30 s). */
@@ -50,46 +45,10 @@ export interface AttemptOutcome {
   requestId?: string;
 }
 
-export interface RateLimitOptions {
-  /** Bucket size of incident.io's token bucket for one key (default 1200). */
-  burst?: number;
-  /** Refill per second of that bucket (default 20). */
-  refillPerSecond?: number;
-  /** Share of the budget this process may use, 0 < share <= 1 (default 0.9). */
-  share?: number;
-  /** Requests in flight per key (default 16). */
-  maxConcurrent?: number;
-  /**
-   * Redis mode: every process with the same `redis.url` shares one limiter per key (its bucket,
-   * learned endpoint limits and 429 pause). `share` is then the share of the key all of them use.
-   */
-  redis?: RedisRateLimitOptions;
-}
-
-export interface RedisRateLimitOptions {
-  /** redis://[[user]:password@]host[:port][/db] or rediss:// (Redis 5 or later). */
-  url: string;
-  /**
-   * Redis unreachable when the limiter first needs it: 'fail' (default) fails every request with a
-   * ConnectorError (code redis_unavailable); 'local' warns and limits this process alone at
-   * `localShare`. Redis lost mid-run always means limiting alone at `localShare` until it is back.
-   */
-  onUnavailable?: 'fail' | 'local';
-  /** Share of the key's budget one process uses while it limits itself alone; at most 1/workers (default 0.25). */
-  localShare?: number;
-  /** How long a crashed worker's request still counts as in flight (ms, default 65 000); above the HTTP deadline. */
-  jobExpirationMs?: number;
-  /** How long the first use waits for Redis (ms, default 2000). */
-  connectTimeoutMs?: number;
-  /** A Redis command without an answer after this long counts as Redis lost (ms, default 1000). */
-  commandTimeoutMs?: number;
-}
-
 /** Injected by the runtime; every field is optional and defaults to something safe. */
 export interface ConnectorContext {
   logger?: Logger;
   limiters?: LimiterRegistry;
-  clock?: Clock;
   http?: HttpOptions;
   rateLimit?: RateLimitOptions;
   signal?: AbortSignal;
@@ -180,6 +139,8 @@ export interface SourceAdapter {
   discover(): Promise<StreamDescriptor[]>;
   read(request: ReadRequest): AsyncIterable<SourceMessage>;
   sample?(stream: string, n: number): Promise<Record<string, unknown>[]>;
+  /** Releases the adapter's sockets once the runtime is done with it (the key's limiter stays). */
+  close(): void;
 }
 
 export type WriteOutcome =
@@ -229,6 +190,8 @@ export interface WriteOptions {
 
 export interface DestinationAdapter {
   write(records: AsyncIterable<unknown> | Iterable<unknown>, opts?: WriteOptions): AsyncIterable<WriteResult>;
+  /** Releases the adapter's sockets once the runtime is done with it (the key's limiter stays). */
+  close(): void;
 }
 
 export interface ManifestStream {

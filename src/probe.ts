@@ -1,4 +1,4 @@
-// authenticate(): one GET /v1/identity (any valid key may call it, API-NOTES §1). A bad key, a
+// authenticate(): one GET /v1/identity (any valid key may call it, spec `GET /v1/identity`). A bad key, a
 // missing permission or an unreachable host is a ProbeResult value, never a throw.
 import type { ConnectorContext, Credential, Identity, ProbeOptions, ProbeResult } from './contract';
 import { ApiError, ConfigError, ConnectorError, TransportError } from './errors';
@@ -6,6 +6,7 @@ import { IncidentIoClient } from './http/client';
 import { validateCredential } from './credential';
 import { ACTIONS } from './destination/actions';
 import { STREAMS } from './source/streams';
+import { readRolesOf, writeRolesOf } from './roles';
 
 // Spec: GET /v1/identity (Utilities V1#Identity)
 interface IdentityBody {
@@ -94,7 +95,7 @@ function probeFailure(e: unknown, credential: Credential): ProbeResult {
   };
 }
 
-function hasAny(identity: Identity, roles: string[]): boolean {
+function hasAny(identity: Identity, roles: readonly string[]): boolean {
   return roles.some((r) => identity.roles.includes(r) || identity.teamRoles.includes(r));
 }
 
@@ -103,18 +104,18 @@ export function roleWarnings(identity: Identity, opts: ProbeOptions): string[] {
   const warnings: string[] = [];
   if (opts.destination) {
     const action = ACTIONS.find((a) => a.name === opts.destination?.action);
-    if (action && !hasAny(identity, action.writeRoles)) {
+    if (action && !hasAny(identity, writeRolesOf(action))) {
       warnings.push(
-        `the key "${identity.name}" lacks a role to run ${action.name}: give it one of ${action.writeRoles.join(', ')}`
+        `the key "${identity.name}" lacks a role to run ${action.name}: give it one of ${writeRolesOf(action).join(', ')}`
       );
     }
   }
   if (opts.source) {
     const wanted = opts.source.streams ?? STREAMS.map((s) => s.name);
     for (const s of STREAMS.filter((x) => wanted.includes(x.name))) {
-      if (!hasAny(identity, s.readRoles)) {
+      if (!hasAny(identity, readRolesOf(s))) {
         warnings.push(
-          `the key "${identity.name}" may not read ${s.name}: it needs one of ${s.readRoles.join(', ')}`
+          `the key "${identity.name}" may not read ${s.name}: it needs one of ${readRolesOf(s).join(', ')}`
         );
       }
     }

@@ -1,5 +1,5 @@
 // Validators of this package's schema files, compiled once each (ajv caches by object identity,
-// libraries.md §3) or ahead by the build, and the translation of ajv errors into field problems
+// so a schema compiled twice costs twice) or ahead by the build, and the translation of ajv errors into field problems
 // that never echo the value (verbose stays off).
 import type Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';

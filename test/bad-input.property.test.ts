@@ -17,7 +17,7 @@ import plugin, {
   type SourceMessage,
   type WriteResult,
 } from '../src';
-import { startSimulator, type Simulator } from '../src/simulator';
+import { startSimulator, type Simulator } from '../simulator/src';
 import { loadSchema } from '../src/validation';
 import { FAST_HTTP_ENV, makeTempDir, removeTempDir, runCli } from './helpers/cli';
 

@@ -18,8 +18,8 @@ import plugin, {
   type WriteResult,
 } from '../src';
 import { incidentIdempotencyKey } from '../src/destination/actions/create-incident';
-import { startSimulator, type FaultKind, type FaultSpec, type Simulator } from '../src/simulator';
-import { FAULT_KINDS } from '../src/simulator/faults';
+import { startSimulator, type FaultKind, type FaultSpec, type Simulator } from '../simulator/src';
+import { FAULT_KINDS } from '../simulator/src/faults';
 import { CLI, setupCanary } from './helpers/cli';
 
 const KEY = `inc_canary_${'fa17'.repeat(12)}`;
@@ -545,7 +545,7 @@ describe('fault matrix: read (incidents, flat and partitioned) and write (create
 
 /**
  * The secret canary (issue 7: "the canary suite covers every CLI command and every fault"): the CLI
- * commands and faults that canary.test.ts and cli-canary-faults.test.ts do not drive already. Each
+ * commands and faults that host/canary.test.ts and host/cli-canary-faults.test.ts do not drive already. Each
  * fault as its user sees it (a storm where it can be retried, so its final error is what is printed),
  * through `read --state-file` and `write` with a result file, each case on its own simulator.
  */

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import plugin, { ACTIONS, STREAMS } from '../src';
 import { loadSchema, PACKAGE_ROOT, validatorFor } from '../src/validation';
+import { writeRolesOf } from '../src/roles';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'connector.manifest.json'), 'utf8'));
 
@@ -59,7 +60,7 @@ describe('connector.manifest.json', () => {
       expect(entry.idempotency).toBe(def.idempotency);
       // What a runtime shows when the action is picked: its description and the roles it needs.
       expect(entry.description).toBe(def.description);
-      expect(entry.roles).toEqual(def.writeRoles);
+      expect(entry.roles).toEqual(writeRolesOf(def));
       expect(() => validatorFor(entry.input)).not.toThrow();
     }
     expect(filesIn('schemas/actions')).toEqual(

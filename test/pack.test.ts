@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 import { execFile, makeTempDir, removeTempDir, ROOT, runProcess } from './helpers/cli';
 
 jest.setTimeout(120_000);

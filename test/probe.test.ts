@@ -2,7 +2,7 @@
 // throw), each with a message a person can act on and the request_id where there is one.
 import net from 'node:net';
 import plugin, { LimiterRegistry, ProbeResult } from '../src';
-import { startSimulator, Simulator } from '../src/simulator';
+import { startSimulator, Simulator } from '../simulator/src';
 
 let sim: Simulator;
 let limiters: LimiterRegistry;

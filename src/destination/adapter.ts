@@ -7,35 +7,24 @@ import type {
   ConnectorContext,
   Credential,
   DestinationAdapter,
-  Logger,
   WriteOptions,
   WriteResult,
 } from '../contract';
-import { ApiError, CancelledError, ConfigError, FieldProblem, toConnectorError } from '../errors';
-import { sleep } from '../util/clock';
+import { ConfigError } from '../errors';
 import { IncidentIoClient } from '../http/client';
+import { silentLogger } from '../logger';
 import { mapOrdered } from '../util/ordered-pool';
-import { toProblems, validatorFor } from '../validation';
+import { runSignal } from '../util/signals';
 import { ActionDefinition, findAction } from './actions';
 import type { ActionContext, PreparedRecord } from './actions/types';
 import { DestinationConfig, validateDestinationConfig } from './config';
 import { Mapping } from './mapping';
 import { NameResolver } from './names';
-import { errorResult, rejected } from './results';
+import { recordPreparer } from './prepare';
 import { RunCache } from './run-cache';
-import { runSignal } from '../util/signals';
-import { recordProblems } from './size-limits';
+import { recordSender } from './send';
 
-/**
- * Reserved record field: the dead-letter file puts each record's reason here. It is ignored on input,
- * so a dead-letter line can be fixed and fed back as it is (and hashes like the original record).
- */
-export const DEAD_LETTER_FIELD = '_dead_letter';
-
-/** Sends of a create without an idempotency key, each after a lookup shows it did not land. */
-const RECHECKS = 3;
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export { DEAD_LETTER_FIELD } from './prepare';
 
 export class IncidentIoDestination implements DestinationAdapter {
   /** Holds alert_source_token when given: never exposed. */
@@ -88,113 +77,8 @@ export class IncidentIoDestination implements DestinationAdapter {
       dryRun: opts.dryRun === true || this.config.dry_run,
       signal,
     };
-    const validate = validatorFor(this.action.input);
-    const claims = new Map<string, Promise<WriteResult>>();
-
-    const prepareOne = async (raw: unknown, index: number): Promise<PreparedRecord> => {
-      if (signal?.aborted) throw new CancelledError();
-      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-        return { index, result: rejected(index, [{ field: '/', reason: 'must be a JSON object' }]) };
-      }
-      // Before anything copies or walks the record: too deep a record would overflow the stack.
-      const limits = recordProblems(raw, { maxDepth: this.config.max_depth }).filter(
-        (p) => p.field !== `/${DEAD_LETTER_FIELD}` && !p.field.startsWith(`/${DEAD_LETTER_FIELD}/`)
-      );
-      if (limits.length > 0) return { index, result: rejected(index, limits) };
-      const record = { ...(raw as Record<string, unknown>) };
-      delete record[DEAD_LETTER_FIELD];
-      let input: Record<string, unknown>;
-      let mappingProblems: FieldProblem[] = [];
-      if (this.mapping) {
-        ({ input, problems: mappingProblems } = this.mapping.apply(record));
-      } else {
-        input = structuredClone(record);
-      }
-      // The idempotency basis: the input as mapped, before schema defaults are filled in.
-      const basis = structuredClone(input);
-      if (!validate(input) || mappingProblems.length > 0) {
-        const fromTemplates = new Set(mappingProblems.map((p) => p.field));
-        const problems = [
-          ...mappingProblems,
-          ...toProblems(validate.errors)
-            .filter((p) => !fromTemplates.has(p.field))
-            .map((p) => this.explain(p)),
-        ];
-        return { index, result: rejected(index, problems) };
-      }
-      try {
-        return { index, input, prepared: await this.action.prepare(input, basis, actx) };
-      } catch (e) {
-        return { index, result: errorResult(index, e) };
-      }
-    };
-
-    const send = async (pr: PreparedRecord): Promise<WriteResult> => {
-      if ('result' in pr) return pr.result;
-      const { index, prepared } = pr;
-      const dry = actx.dryRun ? ({ dryRun: true } as const) : {};
-      if ('done' in prepared) return { type: 'result', index, status: 'ok', ...prepared.done, ...dry };
-      if (prepared.claim !== undefined) {
-        const earlier = claims.get(prepared.claim);
-        if (earlier) {
-          const first = await earlier;
-          if (first.status === 'ok') {
-            return { type: 'result', index, status: 'ok', id: first.id, outcome: 'existing', ...dry };
-          }
-        }
-      }
-      const { request } = prepared;
-      if (actx.dryRun) {
-        const result: WriteResult = {
-          type: 'result',
-          index,
-          status: 'ok',
-          id: prepared.targetId ?? '',
-          outcome: prepared.targetId ? 'updated' : 'created',
-          dryRun: true,
-          request: {
-            method: request.method,
-            path: request.path,
-            ...(request.body !== undefined ? { body: request.body } : {}),
-          },
-        };
-        if (prepared.claim !== undefined) claims.set(prepared.claim, Promise.resolve(result));
-        return result;
-      }
-      const attempt = (async (): Promise<WriteResult> => {
-        for (let tries = 1; ; tries++) {
-          try {
-            const { data } = await this.client.request({
-              idempotent: this.action.idempotent,
-              ...request,
-              signal,
-            });
-            return { type: 'result', index, status: 'ok', ...prepared.interpret(data) };
-          } catch (e) {
-            const err = toConnectorError(e);
-            // A create without an idempotency key is never simply sent again: look first.
-            if (prepared.recheck && err.retryable && !(err instanceof CancelledError) && tries < RECHECKS) {
-              try {
-                await sleep(100 * tries, signal);
-                const found = await prepared.recheck();
-                if (found) return { type: 'result', index, status: 'ok', ...found };
-                continue;
-              } catch (again) {
-                return errorResult(index, again);
-              }
-            }
-            const result = errorResult(index, e);
-            const better = e instanceof ApiError ? prepared.explainError?.(e) : undefined;
-            return better && result.status === 'failed' ? { ...result, message: better } : result;
-          }
-        }
-      })();
-      if (prepared.claim !== undefined) {
-        attempt.catch(() => undefined);
-        claims.set(prepared.claim, attempt);
-      }
-      return attempt;
-    };
+    const prepareOne = recordPreparer(this.action, this.config, this.mapping, actx);
+    const send = recordSender(this.client, this.action, actx);
 
     // Batch mode (catalog): records are prepared concurrently, in order; the runner sends.
     const runner = this.action.batch?.(actx);
@@ -219,13 +103,6 @@ export class IncidentIoDestination implements DestinationAdapter {
       }
       return send(pr);
     });
-  }
-
-  /** "is required" for a mapped field says where the mapping looked. */
-  private explain(p: FieldProblem): FieldProblem {
-    const source = this.mapping?.sourceOf(p.field);
-    if (!source || p.reason !== 'is required') return p;
-    return { field: p.field, reason: `is required (mapped from ${source}, which the record does not have)` };
   }
 
   close(): void {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import type { WriteResult } from '../contract';
-import { DEAD_LETTER_FIELD } from '../destination/adapter';
+import { DEAD_LETTER_FIELD } from '../destination/prepare';
 import { ConnectorError } from '../errors';
 import type { Redactor } from './redact';
 import type { InputRecord } from './write-input';

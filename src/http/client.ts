@@ -1,6 +1,6 @@
 // The HTTP boundary: one axios instance per credential, a per-attempt deadline, our own retry loop
 // outside the limiter, and sanitized errors. Nothing axios throws ever leaves this file: an AxiosError
-// carries the Authorization header in its config and request (libraries.md §2.1).
+// carries the Authorization header in its config and request (axios keeps the request's headers on its errors).
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -23,7 +23,9 @@ import { LatencyTracker } from './latency';
 import { readBody } from './body';
 import { parseRetryAfter, retryAfterFromBody } from './rate-limit-headers';
 import { describeForbidden } from './permissions';
+import { classifyStatus } from './status';
 import { permanentTransportProblem } from './transport-codes';
+import { silentLogger } from '../logger';
 
 export interface RequestOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -40,7 +42,7 @@ export interface RequestOptions {
   maxRetries?: number;
   /**
    * Replaces the API key's Authorization header for this call only: alert events authenticate with
-   * the alert source's secret token (API-NOTES §7). A secret: never put it in a message.
+   * the alert source's secret token (spec `POST /v2/alert_events/http/{alert_source_config_id}`). A secret: never put it in a message.
    */
   authorization?: string;
 }
@@ -66,8 +68,6 @@ const PACKAGE_VERSION = (
   JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }
 ).version;
 export const USER_AGENT = `incident-io-connector/${PACKAGE_VERSION}`;
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Encodes incident.io's bracket filters: {status_category: {one_of: [a,b]}} is passed pre-flattened. */
 export function encodeQuery(query: RequestOptions['query']): string {
@@ -305,57 +305,56 @@ export class IncidentIoClient {
     const where = `${req.method} ${req.path}`;
     const ref = requestId ? ` (request_id ${requestId})` : '';
     const info = { method: req.method, path: req.path, status, type: b.type, errors, requestId };
-    if (status === 401) {
-      return new ApiError(
-        'auth',
-        `incident.io rejected the API key: it is invalid or revoked. Create a new key in incident.io (Settings → API keys) and update the credential${ref}`,
-        info
-      );
-    }
-    if (status === 403) {
-      return new ApiError(
-        'permission',
-        `${describeForbidden(req.method, req.path)}${detail ? ` (${detail})` : ''}${ref}`,
-        info
-      );
-    }
-    if (status === 429) {
-      const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after')) ?? retryAfterFromBody(body);
-      return new ApiError('rate_limited', `incident.io rate limit reached on ${where}${ref}`, {
-        ...info,
-        retryAfterMs,
-        retryable: true,
-      });
-    }
-    if (status >= 500 || status === 408) {
-      return new ApiError(
-        'transient',
-        `incident.io failed on ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
-        {
+    const c = classifyStatus(status);
+    const retry = c.retryable ? { retryable: true } : {};
+    switch (c.kind) {
+      case 'auth':
+        return new ApiError(
+          c.failureType,
+          `incident.io rejected the API key: it is invalid or revoked. Create a new key in incident.io (Settings → API keys) and update the credential${ref}`,
+          info
+        );
+      case 'forbidden':
+        return new ApiError(
+          c.failureType,
+          `${describeForbidden(req.method, req.path)}${detail ? ` (${detail})` : ''}${ref}`,
+          info
+        );
+      case 'rate_limited': {
+        const retryAfterMs =
+          parseRetryAfter(headerValue(response, 'retry-after')) ?? retryAfterFromBody(body);
+        return new ApiError(c.failureType, `incident.io rate limit reached on ${where}${ref}`, {
           ...info,
-          retryable: true,
-        }
-      );
+          retryAfterMs,
+          ...retry,
+        });
+      }
+      case 'server':
+        return new ApiError(
+          c.failureType,
+          `incident.io failed on ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
+          { ...info, ...retry }
+        );
+      case 'redirect':
+        return new ApiError(
+          c.failureType,
+          `incident.io answered ${where} with a redirect (HTTP ${status}); check the base URL of the credential`,
+          info
+        );
+      case 'not_found':
+        return new ApiError(
+          c.failureType,
+          `incident.io found nothing at ${where}${detail ? `: ${detail}` : ''}${ref}`,
+          info
+        );
+      case 'invalid':
+      case 'refused':
+        return new ApiError(
+          c.failureType,
+          `incident.io refused ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
+          info
+        );
     }
-    if (status >= 300 && status < 400) {
-      return new ApiError(
-        'config',
-        `incident.io answered ${where} with a redirect (HTTP ${status}); check the base URL of the credential`,
-        info
-      );
-    }
-    if (status === 404) {
-      return new ApiError(
-        'config',
-        `incident.io found nothing at ${where}${detail ? `: ${detail}` : ''}${ref}`,
-        info
-      );
-    }
-    return new ApiError(
-      status === 422 || status === 400 ? 'bad_record' : 'config',
-      `incident.io refused ${where} with HTTP ${status}${detail ? `: ${detail}` : ''}${ref}`,
-      info
-    );
   }
 
   private transportError(e: unknown, req: RequestOptions, signal?: AbortSignal): ConnectorError {

@@ -4,7 +4,8 @@
 // With `redis` options (Redis mode) the bucket, the learned limits and the pause live in Redis and
 // hold across every process that uses the key (redis-bucket.ts).
 import { EventEmitter } from 'node:events';
-import type { Logger, RateLimitOptions } from '../contract';
+import type { Logger } from '../logger';
+import type { RateLimitOptions } from './rate-limit-options';
 import { keyFingerprint } from '../util/hash';
 import { sleep } from '../util/clock';
 import { parseRateLimitHeaders } from './rate-limit-headers';
@@ -12,7 +13,7 @@ import { RedisSharedBucket, type ResolvedRedisOptions, type SharedStateEvent } f
 import { checkRedisUrl } from './redis-connection';
 import { TokenBucket } from './token-bucket';
 
-/** incident.io's documented bucket per key (API-NOTES §3). */
+/** incident.io's documented bucket per key (spec info "Rate limits"; README "Rate limits"). */
 export const INCIDENT_IO_BURST = 1200;
 export const INCIDENT_IO_REFILL_PER_SECOND = 20;
 

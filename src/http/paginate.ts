@@ -1,4 +1,4 @@
-// Cursor pagination over incident.io list endpoints (API-NOTES §5): `page_size` + `after`, the next
+// Cursor pagination over incident.io list endpoints (spec `pagination_meta`): `page_size` + `after`, the next
 // cursor in `pagination_meta.after`; absent on the last page, and v3 lists may end on an empty page.
 import { ApiError, ConnectorError } from '../errors';
 import type { IncidentIoClient, RequestOptions } from './client';
@@ -52,12 +52,7 @@ export async function* paginate<T>(client: IncidentIoClient, req: PageRequest): 
     const records = extractRecords(data, req.recordsField, req.path);
     const next = data?.pagination_meta?.after ?? undefined;
     if (next && seen.has(next)) {
-      throw new ConnectorError(
-        'system',
-        `incident.io returned the cursor "${next}" for GET ${req.path} twice, so paging would never end; ` +
-          'the read stopped after the last complete page (its state is saved): try again later or report it with this cursor',
-        { code: 'cursor_not_advancing' }
-      );
+      throw cursorNotAdvancing(req.path, next);
     }
     const done = !next || records.length === 0;
     yield {
@@ -110,5 +105,15 @@ function foreignCursor(e: unknown, path: string, after: string): unknown {
       errors: e.errors,
       requestId: e.requestId,
     }
+  );
+}
+
+/** A list answered a cursor it had answered before: paging would never end, so the read stops. */
+export function cursorNotAdvancing(path: string, cursor: string): ConnectorError {
+  return new ConnectorError(
+    'system',
+    `incident.io returned the cursor "${cursor}" for GET ${path} twice, so paging would never end; ` +
+      'the read stopped after the last complete page (its state is saved): try again later or report it with this cursor',
+    { code: 'cursor_not_advancing' }
   );
 }

@@ -1,4 +1,4 @@
-// Parsing of incident.io's rate-limit signals (API-NOTES §3): X-RateLimit-* headers and Retry-After,
+// Parsing of incident.io's rate-limit signals (spec info "Rate limits"; README "Rate limits"): X-RateLimit-* headers and Retry-After,
 // which has been seen both as seconds and as an HTTP date.
 
 export interface LimitWindow {

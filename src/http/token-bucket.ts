@@ -43,7 +43,7 @@ export class TokenBucket {
       reservoir: opts.burst,
       maxConcurrent: opts.maxConcurrent ?? null,
     });
-    // A throwing 'error' listener recurses in bottleneck; keep it inert (libraries.md §1.5).
+    // A throwing 'error' listener recurses in bottleneck; keep it inert (bottleneck re-emits errors from its listeners).
     this.limiter.on('error', () => undefined);
     // bottleneck's local datastore waits a setTimeout(0) before every operation, and submits jobs one
     // at a time: with the event loop busy parsing pages, that caps a process near one job per loop

@@ -22,6 +22,7 @@ import { runSignal } from '../util/signals';
 import { findStream, STREAMS } from './streams';
 import { checkStates } from './state-check';
 import { nestingDepth } from '../util/nesting';
+import { readRolesOf } from '../roles';
 
 interface IdentityBody {
   identity: { roles: string[]; team_roles?: string[] };
@@ -59,9 +60,10 @@ export class IncidentIoSource implements SourceAdapter {
         supportedSyncModes: s.syncModes,
         ...(s.cursorField ? { cursorField: [s.cursorField] } : {}),
       };
-      if (!s.readRoles.some((r) => roles.has(r))) {
+      const readRoles = readRolesOf(s);
+      if (!readRoles.some((r) => roles.has(r))) {
         d.unavailable = {
-          reason: `the key has none of the roles that can read ${s.name}: ${s.readRoles.join(', ')}`,
+          reason: `the key has none of the roles that can read ${s.name}: ${readRoles.join(', ')}`,
         };
       }
       return d;

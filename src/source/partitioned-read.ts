@@ -6,29 +6,25 @@
 // match those filters by whole UTC days: their partitions start on day boundaries and their
 // date_range bounds are dates. Whatever granularity the server applies, every page is trimmed to its
 // partition's window here, so a record on a boundary is read exactly once (README "Streams").
-import type { SourceMessage, StreamState } from '../contract';
+import type { SourceMessage } from '../contract';
 import type { IncidentIoClient } from '../http/client';
-import { paginate } from '../http/paginate';
-import { ConnectorError } from '../errors';
+import { cursorNotAdvancing, paginate } from '../http/paginate';
 import { CompletionQueue } from '../util/completion-queue';
-import { earlierTimestamp, formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
-import { clampPageSize, type ReadStreamOptions, type StreamCursorState } from './read-stream';
+import { formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
+import { clampPageSize, type ReadStreamOptions } from './read-options';
+import { listQuery, prepareRecord } from './records';
+import {
+  endOfScan,
+  isPartitioned,
+  keptCursor,
+  parentStreamState,
+  type PartitionedScan,
+  type PartitionedScanState,
+  type TimePartition,
+} from './state';
 import type { StreamDefinition } from './streams/types';
 
-export interface TimePartition {
-  from: string;
-  /** Exclusive upper bound; absent on the last partition. */
-  to?: string;
-  after?: string;
-  done?: boolean;
-}
-
-export interface PartitionedScan {
-  started_at: string;
-  since?: string;
-  max_seen?: string;
-  parts: TimePartition[];
-}
+export type { PartitionedScan, TimePartition } from './state';
 
 /** Response bodies one partitioned stream keeps in flight at most (characters, about bytes). */
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
@@ -221,8 +217,8 @@ export async function* readPartitioned(
   const now = opts.now ?? Date.now;
   const field = def.timePartition!.filter;
   const wholeDays = def.timePartition!.wholeDays === true;
-  const prior = (opts.state ?? {}) as StreamCursorState & { scan?: PartitionedScan };
-  const query: Record<string, string | string[]> = { ...def.query };
+  const prior = parentStreamState(opts.state);
+  const query = listQuery(def, opts.config, now());
   const sinceForCursor = opts.since;
   if (sinceForCursor && def.cursorFilter) query[`${def.cursorFilter}[gte]`] = sinceForCursor;
   // The server may match the cursor filter by whole days: what it adds before `since` is cut here.
@@ -235,7 +231,7 @@ export async function* readPartitioned(
 
   let scan: PartitionedScan;
   let plannedPageBytes: number | undefined;
-  if (prior.scan?.parts) {
+  if (prior.scan && isPartitioned(prior.scan)) {
     // Also a scan planned by an older version on whole seconds: its windows are asked for by whole
     // days where the API needs them and trimmed back below, so it resumes where it stopped.
     scan = prior.scan;
@@ -248,13 +244,12 @@ export async function* readPartitioned(
       let emitted = 0;
       for (const raw of plan.wholeStream.filter(afterSince)) {
         if (def.cursorField) max = laterTimestamp(max, raw[def.cursorField] as string | undefined);
-        yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(raw) : raw };
+        yield { type: 'record', stream: def.name, data: prepareRecord(def, raw, opts.transform) };
         if (opts.limit !== undefined && ++emitted >= opts.limit) return;
       }
       opts.onPage?.(1);
-      const reached = max ? earlierTimestamp(max, formatTimestamp(startedMs)) : undefined;
-      const cursor = laterTimestamp(prior.cursor, reached);
-      yield { type: 'state', stream: def.name, state: (cursor ? { cursor } : {}) as StreamState };
+      const whole = { started_at: formatTimestamp(startedMs), max_seen: max };
+      yield { type: 'state', stream: def.name, state: endOfScan(prior.cursor, whole) };
       return;
     }
     scan = {
@@ -285,12 +280,7 @@ export async function* readPartitioned(
     await iter.return(undefined);
     if (page.done) return { part, records: [] };
     if (page.value.next !== undefined && page.value.next === part.after) {
-      throw new ConnectorError(
-        'system',
-        `incident.io returned the cursor "${part.after}" for GET ${def.path} twice, so paging would never end; ` +
-          'the read stopped after the last complete page (its state is saved): try again later',
-        { code: 'cursor_not_advancing' }
-      );
+      throw cursorNotAdvancing(def.path, part.after);
     }
     // Trimmed to [from, to): a record on a boundary belongs to the partition that starts there.
     const fromMs = parseTimestamp(part.from)!;
@@ -338,19 +328,18 @@ export async function* readPartitioned(
     for (const raw of outcome.records) {
       if (def.cursorField)
         scan.max_seen = laterTimestamp(scan.max_seen, raw[def.cursorField] as string | undefined);
-      yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(raw) : raw };
+      yield { type: 'record', stream: def.name, data: prepareRecord(def, raw, opts.transform) };
       emitted++;
       // Pages still in flight are abandoned; their cursors were never saved.
       if (opts.limit !== undefined && emitted >= opts.limit) return;
     }
     opts.onPage?.(pages);
     if (inFlight.size > 0 || queue.length > 0) {
-      const state = { ...(prior.cursor ? { cursor: prior.cursor } : {}), scan };
-      yield { type: 'state', stream: def.name, state: JSON.parse(JSON.stringify(state)) as StreamState };
+      // A copy: the scan's partitions go on changing after the state is handed out.
+      const state = JSON.parse(JSON.stringify({ ...keptCursor(prior.cursor), scan })) as PartitionedScanState;
+      yield { type: 'state', stream: def.name, state };
     }
   }
   // As in a flat scan: the cursor reaches min(newest seen, scan start) once every partition is done.
-  const reached = scan.max_seen ? earlierTimestamp(scan.max_seen, scan.started_at) : undefined;
-  const cursor = laterTimestamp(prior.cursor, reached);
-  yield { type: 'state', stream: def.name, state: (cursor ? { cursor } : {}) as StreamState };
+  yield { type: 'state', stream: def.name, state: endOfScan(prior.cursor, scan) };
 }

@@ -2,65 +2,29 @@
 // scan `cursor[gte] = cursor − lookback` (or filter client-side when the API cannot); the cursor only
 // moves when a scan completes, and then only to min(newest value seen, scan start), so records changed
 // during the scan are read next time. Child streams walk their parent stream and checkpoint on its pages.
-import type { SourceMessage, StreamState, SyncMode } from '../contract';
+import type { SourceMessage, SyncMode } from '../contract';
 import { ApiError } from '../errors';
 import type { IncidentIoClient } from '../http/client';
 import { paginate } from '../http/paginate';
 import { readPartitioned } from './partitioned-read';
 import { mapOrdered } from '../util/ordered-pool';
-import { earlierTimestamp, formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
-import type { SourceConfig } from './config';
+import { formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
+import { clampPageSize, lookbackMs, type ReadStreamOptions } from './read-options';
+import { listQuery, prepareRecord } from './records';
+import {
+  childStreamState,
+  endOfScan,
+  isPartitioned,
+  keptCursor,
+  parentStreamState,
+  type ChildState,
+  type FlatScanState,
+  type ParentStreamState,
+} from './state';
 import { findStream } from './streams';
 import type { StreamDefinition } from './streams/types';
 
-export interface StreamCursorState {
-  /** Completed scans have read every record with cursorField up to this value. */
-  cursor?: string;
-  /** A scan in progress: resuming continues it in `partition` after `after`. */
-  scan?: { partition?: number; after?: string; since?: string; started_at: string; max_seen?: string };
-  /** Child streams: the parent stream's checkpoint after whose page every child was read. */
-  parent?: StreamState;
-}
-
-export interface ReadStreamOptions {
-  syncMode: SyncMode;
-  state?: StreamState;
-  config: SourceConfig;
-  limit?: number;
-  signal?: AbortSignal;
-  now?: () => number;
-  /** Per-page progress callback (pages so far). */
-  onPage?: (pages: number) => void;
-  /** Told once how many records a scan from its start will read, when the API gives a total. */
-  onTotal?: (records: number) => void;
-  /** Parents whose children answered 404 (deleted between the parent read and the child read). */
-  onSkippedParent?: (id: string) => void;
-  /** Applied to every record before it is emitted (e.g. named custom fields). */
-  transform?: (record: Record<string, unknown>) => Record<string, unknown>;
-  /** Parents whose children are fetched at once (default 8). */
-  childConcurrency?: number;
-  /** Time partitions of a backfill (streams with timePartition); 1 reads flat. */
-  partitions?: number;
-  /** Pages requested at once across those partitions (a function: sized once latency is known). */
-  workers?: number | (() => number);
-}
-
-export function clampPageSize(def: StreamDefinition, requested?: number): number | undefined {
-  if (def.pageSize === undefined) return undefined;
-  return Math.max(1, Math.min(def.pageSize, requested ?? def.pageSize));
-}
-
-function lookbackMs(def: StreamDefinition, config: SourceConfig): number {
-  const minutes = def.lookbackSetting ? config[def.lookbackSetting] : config.lookback_minutes;
-  return (minutes ?? 0) * 60_000;
-}
-
-function cleanRecord(def: StreamDefinition, record: Record<string, unknown>): Record<string, unknown> {
-  if (!def.omitFields) return record;
-  const copy = { ...record };
-  for (const f of def.omitFields) delete copy[f];
-  return copy;
-}
+export type { ReadStreamOptions } from './read-options';
 
 export function readStream(
   def: StreamDefinition,
@@ -68,11 +32,11 @@ export function readStream(
   opts: ReadStreamOptions
 ): AsyncGenerator<SourceMessage> {
   if (def.parent) return readChildStream(def, client, opts);
-  const prior = (opts.state ?? {}) as StreamCursorState & { scan?: { parts?: unknown } };
+  const prior = parentStreamState(opts.state);
   // A backfill (no cursor yet) of a stream that filters on created_at is paged in parallel time
   // partitions; a flat scan already in progress resumes flat.
   const partitions = opts.partitions ?? 1;
-  const backfill = !prior.cursor && (!prior.scan || prior.scan.parts !== undefined);
+  const backfill = !prior.cursor && (!prior.scan || isPartitioned(prior.scan));
   if (def.timePartition && partitions > 1 && backfill) {
     return readPartitioned(def, client, {
       ...opts,
@@ -87,7 +51,7 @@ export function readStream(
 /** Where a new scan starts: the cursor minus the lookback, never before start_date. */
 function sinceFor(
   def: StreamDefinition,
-  prior: StreamCursorState,
+  prior: { cursor?: string },
   opts: ReadStreamOptions
 ): string | undefined {
   const incremental = opts.syncMode === 'incremental' && def.cursorField !== undefined;
@@ -104,16 +68,17 @@ async function* readFlatStream(
   opts: ReadStreamOptions
 ): AsyncGenerator<SourceMessage> {
   const now = opts.now ?? Date.now;
-  const prior = (opts.state ?? {}) as StreamCursorState;
+  const prior = parentStreamState(opts.state);
   const incremental = opts.syncMode === 'incremental' && def.cursorField !== undefined;
-  const resumed = prior.scan;
+  // A partitioned scan never gets here (readStream sends it to readPartitioned).
+  const resumed = prior.scan && !isPartitioned(prior.scan) ? prior.scan : undefined;
   const since = resumed ? resumed.since : sinceFor(def, prior, opts);
   const scan = {
     started_at: resumed?.started_at ?? formatTimestamp(now()),
     since,
     max_seen: resumed?.max_seen,
   };
-  const query: Record<string, string | string[]> = { ...def.query, ...def.queryFor?.(opts.config, now()) };
+  const query = listQuery(def, opts.config, now());
   if (since && def.cursorFilter) query[`${def.cursorFilter}[gte]`] = since;
   // Without a server-side filter, incremental reads everything and keeps what changed (small lists);
   // with one, what the server adds (incidents and escalations match it by whole days) is cut here.
@@ -143,8 +108,7 @@ async function* readFlatStream(
         const value = def.cursorField ? (raw[def.cursorField] as string | undefined) : undefined;
         if (def.cursorField) scan.max_seen = laterTimestamp(scan.max_seen, value);
         if (sinceMs !== undefined && (parseTimestamp(value) ?? Infinity) < sinceMs) continue;
-        const record = cleanRecord(def, raw);
-        yield { type: 'record', stream: def.name, data: opts.transform ? opts.transform(record) : record };
+        yield { type: 'record', stream: def.name, data: prepareRecord(def, raw, opts.transform) };
         emitted++;
         // Stopping mid-page emits no state for it: the last state emitted stays a safe resume point.
         if (opts.limit !== undefined && emitted >= opts.limit) return;
@@ -156,22 +120,19 @@ async function* readFlatStream(
           ? { partition: p + 1 }
           : undefined;
       if (next) {
-        const state: StreamCursorState = {
-          ...(prior.cursor ? { cursor: prior.cursor } : {}),
+        const state: FlatScanState = {
+          ...keptCursor(prior.cursor),
           scan: {
             ...scan,
             ...(def.partitionBy ? { partition: next.partition } : {}),
             ...(next.after ? { after: next.after } : {}),
           },
         };
-        yield { type: 'state', stream: def.name, state: state as StreamState };
+        yield { type: 'state', stream: def.name, state };
       }
     }
   }
-  // The scan is complete: records changed after it started have cursor values ≥ its start.
-  const reached = scan.max_seen ? earlierTimestamp(scan.max_seen, scan.started_at) : undefined;
-  const cursor = laterTimestamp(prior.cursor, reached);
-  yield { type: 'state', stream: def.name, state: (cursor ? { cursor } : {}) as StreamState };
+  yield { type: 'state', stream: def.name, state: endOfScan(prior.cursor, scan) };
 }
 
 async function* readChildStream(
@@ -182,7 +143,7 @@ async function* readChildStream(
   const link = def.parent!;
   const parentDef = findStream(link.stream);
   if (!parentDef) throw new Error(`stream ${def.name} names an unknown parent ${link.stream}`);
-  const prior = (opts.state ?? {}) as StreamCursorState;
+  const prior = childStreamState(opts.state);
   const now = opts.now ?? Date.now;
   // Children with a cursor of their own: every parent, children kept by that cursor. A state of an
   // older version (a parent scan without the children's) starts the scan over, losing nothing.
@@ -256,18 +217,18 @@ async function* readChildStream(
     }
     pending = [];
     opts.onPage?.(++pages);
-    const parent = msg.state as StreamCursorState;
-    const kept = prior.cursor ? { cursor: prior.cursor } : {};
-    let state: StreamCursorState;
+    const parent = msg.state as ParentStreamState;
+    const kept = keptCursor(prior.cursor);
+    let state: ChildState;
     if (ownScan) {
       // The children's own cursor moves, as a flat scan's, once every parent was read.
-      const reached = ownScan.max_seen ? earlierTimestamp(ownScan.max_seen, ownScan.started_at) : undefined;
-      const cursor = laterTimestamp(prior.cursor, reached);
-      state = parent.scan ? { ...kept, parent: msg.state, scan: { ...ownScan } } : cursor ? { cursor } : {};
+      state = parent.scan
+        ? { ...kept, parent: msg.state, scan: { ...ownScan } }
+        : endOfScan(prior.cursor, ownScan);
     } else {
-      state = parent.scan ? { ...kept, parent: msg.state } : parent.cursor ? { cursor: parent.cursor } : {};
+      state = parent.scan ? { ...kept, parent: msg.state } : keptCursor(parent.cursor);
     }
-    yield { type: 'state', stream: def.name, state: state as StreamState };
+    yield { type: 'state', stream: def.name, state };
   }
 }
 
@@ -279,11 +240,7 @@ export async function* childPages(
   opts: Pick<ReadStreamOptions, 'config' | 'signal' | 'transform' | 'now'>
 ): AsyncGenerator<Array<Record<string, unknown>>> {
   const link = def.parent!;
-  const query: Record<string, string | string[]> = {
-    ...def.query,
-    ...def.queryFor?.(opts.config, (opts.now ?? Date.now)()),
-    [link.param]: parentId,
-  };
+  const query = { ...listQuery(def, opts.config, (opts.now ?? Date.now)()), [link.param]: parentId };
   for await (const page of paginate<Record<string, unknown>>(client, {
     path: def.path,
     recordsField: def.recordsField,
@@ -296,10 +253,10 @@ export async function* childPages(
     after: def.afterParam ? (query[def.afterParam] as string | undefined) : undefined,
     signal: opts.signal,
   })) {
-    yield page.records.map((raw) => {
-      const record = cleanRecord(def, raw);
-      if (link.addToRecord && record[link.param] === undefined) record[link.param] = parentId;
-      return opts.transform ? opts.transform(record) : record;
-    });
+    yield page.records.map((raw) =>
+      prepareRecord(def, raw, opts.transform, (record) => {
+        if (link.addToRecord && record[link.param] === undefined) record[link.param] = parentId;
+      })
+    );
   }
 }

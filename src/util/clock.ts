@@ -1,26 +1,17 @@
-import type { Clock } from '../contract';
+// Waits that end early, with a CancelledError, when the run's signal aborts.
+import { setTimeout as delay } from 'node:timers/promises';
 import { CancelledError } from '../errors';
 
 /** Resolves after ms, or rejects with CancelledError as soon as the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new CancelledError());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms)
-    );
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw new CancelledError();
+  try {
+    await delay(Math.max(0, ms), undefined, { signal });
+  } catch (e) {
+    if (signal?.aborted) throw new CancelledError();
+    throw e;
+  }
 }
-
-export const systemClock: Clock = { now: () => Date.now(), sleep };
 
 /**
  * Settles like `p`, or rejects with CancelledError as soon as the signal aborts (p itself goes on;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/src';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/host/cli.js');
@@ -112,8 +112,8 @@ export function readAllFiles(dir: string): Array<{ file: string; bytes: Buffer }
 
 export { execFile };
 
-// ---- The secret canary (DESIGN.md §4 "Secrets"), shared by test/canary.test.ts and
-// ---- test/cli-canary-faults.test.ts.
+// ---- The secret canary (docs/ARCHITECTURE.md "Secrets"), shared by test/host/canary.test.ts and
+// ---- test/host/cli-canary-faults.test.ts.
 
 /** Every form in which a key could leak: clear, base64, base64url, hex, UTF-16, any 16-char slice. */
 export function secretForms(key: string): Array<[string, Buffer]> {

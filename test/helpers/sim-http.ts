@@ -1,5 +1,5 @@
 // Plain HTTP calls to a simulator, as any client would make them (the simulator's own tests).
-import type { Simulator } from '../../src/simulator';
+import type { Simulator } from '../../simulator/src';
 
 export interface Res {
   status: number;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readReported, VIOLATIONS_DIR_ENV } from '../../src/simulator/live-rules';
+import { readReported, VIOLATIONS_DIR_ENV } from '../../simulator/src/live-rules';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-io-violations-file-'));
 process.env[VIOLATIONS_DIR_ENV] = dir;

@@ -3,7 +3,7 @@ import { paginate } from '../../http/paginate';
 import { parseTimestamp } from '../../util/time';
 import { ALERT_SOURCES } from '../names';
 import { requireOneOf, sameText } from './common';
-import type { ActionContext, ActionDefinition } from './types';
+import { defineAction, type ActionContext } from './types';
 
 interface Alert {
   id: string;
@@ -62,18 +62,18 @@ async function alertByKey(ctx: ActionContext, input: ResolveAlertInput): Promise
 
 // Spec: POST /v2/alerts/{id}/actions/resolve (Alerts V2#Resolve) — https://docs.incident.io/api-reference/alerts-v2/resolve
 // "Resolving an already-resolved alert is a no-op and returns the alert unchanged."
-export const resolveAlert: ActionDefinition = {
+export const resolveAlert = defineAction<ResolveAlertInput>({
   name: 'resolve_alert',
   description: 'Resolves a firing alert, by id or by deduplication key (and alert source).',
   docs: 'https://docs.incident.io/api-reference/alerts-v2/resolve',
   input: 'schemas/actions/resolve_alert.json',
   idempotency:
     'no-op when already resolved: incident.io returns a resolved alert unchanged, reported as unchanged',
-  writeRoles: ['manage_settings', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/alerts/{id}/actions/resolve' },
+  readme: { idempotency: 'no-op when already resolved (reported `unchanged`)' },
   idempotent: true,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as ResolveAlertInput;
-    requireOneOf(raw, ['alert_id', 'deduplication_key']);
+  async prepare(input, _basis, ctx) {
+    requireOneOf(input, ['alert_id', 'deduplication_key']);
     if (input.alert_source !== undefined && input.alert_id !== undefined) {
       throw new BadRecordError([
         { field: '/alert_source', reason: 'goes with deduplication_key, not alert_id' },
@@ -110,7 +110,7 @@ export const resolveAlert: ActionDefinition = {
       },
     };
   },
-};
+});
 
 interface AlertNote {
   id: string;
@@ -147,18 +147,18 @@ function notesOf(ctx: ActionContext, param: 'alert_id' | 'alert_group_id', id: s
 
 // Spec: POST /v1/alert_notes (Alert Notes V1#Create) — https://docs.incident.io/api-reference/alert-notes-v1/create
 // The API has no idempotency for notes; the connector looks before it writes.
-export const createAlertNote: ActionDefinition = {
+export const createAlertNote = defineAction<AlertNoteInput>({
   name: 'create_alert_note',
   description: 'Adds a markdown note to an alert or an alert group.',
   docs: 'https://docs.incident.io/api-reference/alert-notes-v1/create',
   input: 'schemas/actions/create_alert_note.json',
   idempotency:
     "none in the API; the connector looks before it writes: the alert's notes are listed once per run and a note with the same content is reported as existing",
-  writeRoles: ['manage_settings', 'global_access'],
+  endpoint: { method: 'POST', path: '/v1/alert_notes' },
+  readme: { idempotency: 'none in the API; lookup before create by (alert, content)' },
   idempotent: false,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as AlertNoteInput;
-    requireOneOf(raw, ['alert_id', 'alert_group_id']);
+  async prepare(input, _basis, ctx) {
+    requireOneOf(input, ['alert_id', 'alert_group_id']);
     const param = input.alert_id !== undefined ? 'alert_id' : 'alert_group_id';
     const target = (input.alert_id ?? input.alert_group_id)!;
     let notes: AlertNote[];
@@ -190,4 +190,4 @@ export const createAlertNote: ActionDefinition = {
       },
     };
   },
-};
+});

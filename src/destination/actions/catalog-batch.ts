@@ -11,10 +11,10 @@ import type { WriteResult } from '../../contract';
 import { paginate } from '../../http/paginate';
 import { canonicalJson } from '../../util/hash';
 import { errorResult } from '../results';
-import type { BindingPayload, CatalogEntryPayload } from './upsert-catalog-entries';
+import type { BindingPayload, CatalogEntryPayload } from './catalog-payload';
 import type { ActionContext, BatchRunner, PreparedRecord, PreparedRequest } from './types';
 
-/** incident.io's limit per bulk_update call (API-NOTES §7; spec maxItems 250). */
+/** incident.io's limit per bulk_update call (spec `POST /v3/catalog_entries/actions/bulk_update`, maxItems 250). */
 export const BULK_UPDATE_MAX = 250;
 /** Results held back behind a pending bulk call before it is sent early (bounds memory). */
 const MAX_HELD = 50_000;

@@ -214,9 +214,9 @@ export async function resolveAll<T extends unknown[]>(
 }
 
 /** Rejects a record that gives none, or (with `atMostOne`) more than one, of `fields`. */
-export function requireOneOf(
-  input: Record<string, unknown>,
-  fields: string[],
+export function requireOneOf<I extends object>(
+  input: I,
+  fields: Array<keyof I & string>,
   atMostOne = true,
   none: { field: string; reason: string } = {
     field: `/${fields[0]}`,

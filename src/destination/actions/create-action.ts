@@ -1,5 +1,5 @@
 import { childrenOf, compact, incidentRef, IncidentRef, resolveAll, sameText } from './common';
-import type { ActionContext, ActionDefinition } from './types';
+import { defineAction, type ActionContext } from './types';
 
 interface IncidentAction {
   id: string;
@@ -33,17 +33,17 @@ interface CreateActionInput {
 
 // Spec: POST /v2/actions (Actions V2#Create) — https://docs.incident.io/api-reference/actions-v2/create
 // No idempotency key in the API: lookup before create.
-export const createAction: ActionDefinition = {
+export const createAction = defineAction<CreateActionInput>({
   name: 'create_action',
   description: 'Creates an action on an incident unless one with the same description exists.',
   docs: 'https://docs.incident.io/api-reference/actions-v2/create',
   input: 'schemas/actions/create_action.json',
   idempotency:
     "lookup before create: the incident's actions are listed once per run and an action with the same description is reported as existing",
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/actions' },
+  readme: { idempotency: 'lookup before create by (incident, description)' },
   idempotent: false,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as CreateActionInput;
+  async prepare(input, _basis, ctx) {
     const [incident, assignee] = await resolveAll(
       incidentRef(ctx, input.incident_id, '/incident_id'),
       input.assignee ? ctx.names.user(input.assignee, '/assignee') : undefined
@@ -74,4 +74,4 @@ export const createAction: ActionDefinition = {
       },
     };
   },
-};
+});

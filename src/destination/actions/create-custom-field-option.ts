@@ -1,6 +1,6 @@
 import { BadRecordError } from '../../errors';
 import { CUSTOM_FIELDS, CustomFieldOption, customFieldOptions } from '../names';
-import type { ActionDefinition } from './types';
+import { defineAction } from './types';
 
 interface CustomFieldOptionInput {
   custom_field: string;
@@ -12,7 +12,7 @@ interface CustomFieldOptionInput {
 // Spec: PUT /v1/custom_field_options/{id} (Custom Field Options V1#Update) — https://docs.incident.io/api-reference/custom-field-options-v1/update
 // Values are unique per field: the field's options are listed once per run (GET /v1/custom_field_options)
 // and an existing value is left alone, or given the record's sort_key.
-export const createCustomFieldOption: ActionDefinition = {
+export const createCustomFieldOption = defineAction<CustomFieldOptionInput>({
   name: 'create_custom_field_option',
   description:
     'Adds an option to a select custom field, or updates the sort key of the option with that value.',
@@ -20,10 +20,10 @@ export const createCustomFieldOption: ActionDefinition = {
   input: 'schemas/actions/create_custom_field_option.json',
   idempotency:
     "upsert by value: the field's options are listed once per run; an option with the same value is reported as existing (or updated when the record's sort_key differs) instead of created again",
-  writeRoles: ['manage_settings'],
+  endpoint: { method: 'POST', path: '/v1/custom_field_options' },
+  readme: { endpointNote: ' (`PUT` for a new sort key)', idempotency: 'upsert by value' },
   idempotent: false,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as CustomFieldOptionInput;
+  async prepare(input, _basis, ctx) {
     const field = await ctx.names.resolveItem(CUSTOM_FIELDS, input.custom_field, '/custom_field');
     if (field.field_type !== 'single_select' && field.field_type !== 'multi_select') {
       throw new BadRecordError([
@@ -75,4 +75,4 @@ export const createCustomFieldOption: ActionDefinition = {
       },
     };
   },
-};
+});

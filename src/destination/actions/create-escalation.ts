@@ -7,7 +7,7 @@ import {
   requireOneOf,
   resolveAll,
 } from './common';
-import type { ActionDefinition } from './types';
+import { defineAction } from './types';
 
 interface EscalationInput {
   title: string;
@@ -21,18 +21,21 @@ interface EscalationInput {
 // Spec: POST /v2/escalations (Escalations V2#Create) — https://docs.incident.io/api-reference/escalations-v2/create
 // "If this key has already been used, the existing escalation will be returned." Rate-limited to 60
 // requests a minute: the key's limiter learns that limit from the response's X-RateLimit-Limit.
-export const createEscalation: ActionDefinition = {
+export const createEscalation = defineAction<EscalationInput>({
   name: 'create_escalation',
   description: 'Pages people through an escalation path (by name or id) or directly (users by email or id).',
   docs: 'https://docs.incident.io/api-reference/escalations-v2/create',
   input: 'schemas/actions/create_escalation.json',
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; a replay returns the existing escalation (60 requests/minute)',
-  writeRoles: ['escalation_creator', 'on_call_editor'],
+  endpoint: { method: 'POST', path: '/v2/escalations' },
+  readme: {
+    endpointNote: ' (60 requests/minute)',
+    idempotency: '`idempotency_key` from the record, else a sha256 of the record',
+  },
   idempotent: true,
-  async prepare(raw, basis, ctx) {
-    const input = raw as unknown as EscalationInput;
-    requireOneOf(raw, ['escalation_path', 'users']);
+  async prepare(input, basis, ctx) {
+    requireOneOf(input, ['escalation_path', 'users']);
     const [pathId, users, incident] = await resolveAll(
       input.escalation_path
         ? ctx.names.resolve(ESCALATION_PATHS, input.escalation_path, '/escalation_path')
@@ -56,4 +59,4 @@ export const createEscalation: ActionDefinition = {
       },
     };
   },
-};
+});

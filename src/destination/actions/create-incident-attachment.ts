@@ -1,6 +1,6 @@
 import { BadRecordError } from '../../errors';
 import { childrenOf, compact, incidentRef, IncidentRef, requireOneOf } from './common';
-import type { ActionContext, ActionDefinition } from './types';
+import { defineAction, type ActionContext } from './types';
 
 interface Attachment {
   id: string;
@@ -34,7 +34,7 @@ function attachmentsOf(ctx: ActionContext, incident: IncidentRef): Promise<Attac
 
 // Spec: POST /v1/incident_attachments (Incident Attachments V1#Create) — https://docs.incident.io/api-reference/incident-attachments-v1/create
 // No idempotency key in the API: lookup before create by the resource's external id (or URL).
-export const createIncidentAttachment: ActionDefinition = {
+export const createIncidentAttachment = defineAction<AttachmentInput>({
   name: 'create_incident_attachment',
   description:
     'Attaches an external resource (a PagerDuty incident, a Jira issue, a URL, ...) to an incident once.',
@@ -42,13 +42,13 @@ export const createIncidentAttachment: ActionDefinition = {
   input: 'schemas/actions/create_incident_attachment.json',
   idempotency:
     "lookup by external id: the incident's attachments are listed once per run and a resource of the same type with the same external_id (or URL) is reported as existing",
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v1/incident_attachments' },
+  readme: { idempotency: 'lookup by (incident, resource type, external id or URL)' },
   idempotent: false,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as AttachmentInput;
+  async prepare(input, _basis, ctx) {
     // The spec: "either external_id or url, but not both"; title and emoji are "Only supported for
     // the arbitrary_url resource type", which attaches a link given as url.
-    requireOneOf(raw, ['external_id', 'url']);
+    requireOneOf(input, ['external_id', 'url']);
     if (input.resource_type === 'arbitrary_url') {
       if (input.url === undefined)
         throw new BadRecordError([{ field: '/url', reason: 'is required for an arbitrary_url attachment' }]);
@@ -96,4 +96,4 @@ export const createIncidentAttachment: ActionDefinition = {
       },
     };
   },
-};
+});

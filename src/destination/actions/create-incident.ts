@@ -8,7 +8,7 @@ import {
   roleAssignments,
   timestampValues,
 } from './common';
-import type { ActionDefinition } from './types';
+import { defineAction } from './types';
 
 interface CreateIncidentInput {
   name: string;
@@ -32,7 +32,7 @@ export function incidentIdempotencyKey(input: { idempotency_key?: string }, raw:
 }
 
 // Spec: POST /v2/incidents (Incidents V2#Create) — https://docs.incident.io/api-reference/incidents-v2/create
-export const createIncident: ActionDefinition = {
+export const createIncident = defineAction<CreateIncidentInput>({
   name: 'create_incident',
   description:
     'Declares one incident per record; severity, status, type, custom fields and roles by name or id.',
@@ -40,10 +40,10 @@ export const createIncident: ActionDefinition = {
   input: 'schemas/actions/create_incident.json',
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; replays return the existing incident',
-  writeRoles: ['incident_creator', 'incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/incidents' },
+  readme: { idempotency: '`idempotency_key` from the record, else a sha256 of the record' },
   idempotent: true,
-  async prepare(raw, original, ctx) {
-    const input = raw as unknown as CreateIncidentInput;
+  async prepare(input, basis, ctx) {
     const [severity_id, incident_status_id, incident_type_id, custom_field_entries, roles, stamps] =
       await resolveAll(
         ctx.names.resolve(SEVERITIES, input.severity, '/severity'),
@@ -56,7 +56,7 @@ export const createIncident: ActionDefinition = {
         timestampValues(ctx, input.timestamps, '/timestamps')
       );
     const body = compact({
-      idempotency_key: incidentIdempotencyKey(input, original),
+      idempotency_key: incidentIdempotencyKey(input, basis),
       visibility: input.visibility,
       name: input.name,
       summary: input.summary,
@@ -79,4 +79,4 @@ export const createIncident: ActionDefinition = {
       },
     };
   },
-};
+});

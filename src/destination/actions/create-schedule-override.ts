@@ -3,7 +3,7 @@ import { paginate } from '../../http/paginate';
 import { parseTimestamp } from '../../util/time';
 import { pick, SCHEDULES } from '../names';
 import { compact, resolveAll } from './common';
-import type { ActionContext, ActionDefinition } from './types';
+import { defineAction, type ActionContext } from './types';
 
 interface Override {
   id: string;
@@ -59,7 +59,7 @@ function only<T>(items: readonly T[], what: string, field: string, names: (i: T)
 
 // Spec: POST /v2/schedule_overrides (Schedules V2#CreateOverride) — https://docs.incident.io/api-reference/schedules-v2/create-override
 // No idempotency key in the API: lookup before create by schedule, rotation, layer, user and window.
-export const createScheduleOverride: ActionDefinition = {
+export const createScheduleOverride = defineAction<OverrideInput>({
   name: 'create_schedule_override',
   description:
     'Puts a user on call on a schedule layer for a window (schedule, rotation and layer by name or id).',
@@ -67,10 +67,10 @@ export const createScheduleOverride: ActionDefinition = {
   input: 'schemas/actions/create_schedule_override.json',
   idempotency:
     "lookup before create: the layer's overrides are listed once per run and one with the same user, start_at and end_at is reported as existing",
-  writeRoles: ['schedule_overrides_editor', 'schedules_editor'],
+  endpoint: { method: 'POST', path: '/v2/schedule_overrides' },
+  readme: { idempotency: 'lookup by (schedule, rotation, layer, user, start, end)' },
   idempotent: false,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as OverrideInput;
+  async prepare(input, _basis, ctx) {
     const start = parseTimestamp(input.start_at)!;
     const end = parseTimestamp(input.end_at)!;
     if (!(end > start)) throw new BadRecordError([{ field: '/end_at', reason: 'must be after start_at' }]);
@@ -119,4 +119,4 @@ export const createScheduleOverride: ActionDefinition = {
       },
     };
   },
-};
+});

@@ -1,7 +1,7 @@
 import { BadRecordError, FieldProblem } from '../../errors';
 import { pick, STATUS_PAGES } from '../names';
 import { compact, deterministicKey } from './common';
-import type { ActionContext, ActionDefinition } from './types';
+import { defineAction, type ActionContext } from './types';
 
 interface StatusPageIncidentInput {
   status_page: string;
@@ -47,18 +47,18 @@ function componentsOf(ctx: ActionContext, pageId: string) {
 
 // Spec: POST /v2/status_page_incidents (Status Pages V2#CreateStatusPageIncident) —
 // https://docs.incident.io/api-reference/status-pages-v2/create-status-page-incident
-// "Same key → original response returned" (API-NOTES §7).
-export const createStatusPageIncident: ActionDefinition = {
+// "Same key → original response returned" (spec `POST /v2/status_page_incidents`, idempotency_key).
+export const createStatusPageIncident = defineAction<StatusPageIncidentInput>({
   name: 'create_status_page_incident',
   description: 'Publishes an incident on a status page (page and components by name or id).',
   docs: 'https://docs.incident.io/api-reference/status-pages-v2/create-status-page-incident',
   input: 'schemas/actions/create_status_page_incident.json',
   idempotency:
     'idempotency_key: the record field when given, else a sha256 of the record; a replay returns the original status page incident',
-  writeRoles: ['status_page_publisher'],
+  endpoint: { method: 'POST', path: '/v2/status_page_incidents' },
+  readme: { idempotency: '`idempotency_key` from the record, else a sha256 of the record' },
   idempotent: true,
-  async prepare(raw, basis, ctx) {
-    const input = raw as unknown as StatusPageIncidentInput;
+  async prepare(input, basis, ctx) {
     const pageId = await ctx.names.resolve(STATUS_PAGES, input.status_page, '/status_page');
     let component_statuses: Array<{ component_id: string; component_status: string }> | undefined;
     if (input.components) {
@@ -104,4 +104,4 @@ export const createStatusPageIncident: ActionDefinition = {
       },
     };
   },
-};
+});

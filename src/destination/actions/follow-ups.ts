@@ -1,7 +1,7 @@
 import { BadRecordError } from '../../errors';
 import { TEAMS } from '../names';
 import { childrenOf, compact, incidentRef, IncidentRef, requireOneOf, resolveAll, sameText } from './common';
-import type { ActionContext, ActionDefinition } from './types';
+import { defineAction, type ActionContext } from './types';
 
 interface FollowUp {
   id: string;
@@ -60,7 +60,7 @@ interface CreateFollowUpInput {
 
 // Spec: POST /v2/follow_ups (Follow-ups V2#Create) — https://docs.incident.io/api-reference/follow-ups-v2/create
 // No idempotency key in the API: lookup before create.
-export const createFollowUp: ActionDefinition = {
+export const createFollowUp = defineAction<CreateFollowUpInput>({
   name: 'create_follow_up',
   description:
     'Creates a follow-up on an incident unless one with the same title (or external reference) exists.',
@@ -68,10 +68,10 @@ export const createFollowUp: ActionDefinition = {
   input: 'schemas/actions/create_follow_up.json',
   idempotency:
     'lookup before create: the incident\'s follow-ups are listed once per run and a follow-up with the same title (or, with external_reference, the label "ref:<external_reference>") is reported as existing',
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/follow_ups' },
+  readme: { idempotency: 'lookup before create by (incident, title), or by `external_reference`' },
   idempotent: false,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as CreateFollowUpInput;
+  async prepare(input, _basis, ctx) {
     const [incident, assignee, team] = await resolveAll(
       incidentRef(ctx, input.incident_id, '/incident_id'),
       input.assignee ? ctx.names.user(input.assignee, '/assignee') : undefined,
@@ -106,7 +106,7 @@ export const createFollowUp: ActionDefinition = {
       },
     };
   },
-};
+});
 
 interface UpdateFollowUpInput {
   follow_up_id?: string;
@@ -151,7 +151,7 @@ async function followUpById(ctx: ActionContext, id: string): Promise<FollowUp> {
 // current value (read first) and is sent again, so the PUT clears nothing by accident; the assignees
 // take an explicit null to unassign (FollowUpsUpdatePayloadV2: "Set to null to unassign"). The
 // category cannot be read back (FollowUpV2 has no category): it is sent only when the record gives it.
-export const updateFollowUp: ActionDefinition = {
+export const updateFollowUp = defineAction<UpdateFollowUpInput>({
   name: 'update_follow_up',
   description:
     'Updates a follow-up found by id, or by incident and title (or external reference); unchanged follow-ups are not written.',
@@ -159,12 +159,12 @@ export const updateFollowUp: ActionDefinition = {
   input: 'schemas/actions/update_follow_up.json',
   idempotency:
     'safe to repeat: the follow-up is found by id or looked up by (incident, title or external reference), and a PUT sets the same values again; a follow-up already as asked is reported unchanged and not written',
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'PUT', path: '/v2/follow_ups/{id}' },
+  readme: { idempotency: 'safe to repeat; unchanged follow-ups are not written' },
   idempotent: true,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as UpdateFollowUpInput;
-    requireOneOf(raw, ['follow_up_id', 'incident_id']);
-    if (input.incident_id !== undefined) requireOneOf(raw, ['match_title', 'external_reference']);
+  async prepare(input, _basis, ctx) {
+    requireOneOf(input, ['follow_up_id', 'incident_id']);
+    if (input.incident_id !== undefined) requireOneOf(input, ['match_title', 'external_reference']);
     const [current, assignee, team] = await resolveAll(
       (async () => {
         if (input.follow_up_id) return followUpById(ctx, input.follow_up_id);
@@ -238,4 +238,4 @@ export const updateFollowUp: ActionDefinition = {
       },
     };
   },
-};
+});

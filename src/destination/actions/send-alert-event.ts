@@ -1,7 +1,7 @@
 import { BadRecordError } from '../../errors';
 import { ALERT_SOURCES } from '../names';
 import { compact, deterministicKey } from './common';
-import type { ActionContext, ActionDefinition } from './types';
+import { defineAction, type ActionContext } from './types';
 
 interface AlertEventInput {
   alert_source?: string;
@@ -69,7 +69,7 @@ async function alertSource(
 // Spec: POST /v2/alert_events/http/{alert_source_config_id} (Alert Events V2#CreateHTTP) —
 // https://docs.incident.io/api-reference/alert-events-v2/create-http
 // Authenticated by the alert source's secret token (Bearer), not the API key; answers 202.
-export const sendAlertEvent: ActionDefinition = {
+export const sendAlertEvent = defineAction<AlertEventInput>({
   name: 'send_alert_event',
   description: 'Sends one alert event (firing or resolved) to an HTTP alert source.',
   docs: 'https://docs.incident.io/api-reference/alert-events-v2/create-http',
@@ -77,12 +77,15 @@ export const sendAlertEvent: ActionDefinition = {
   idempotency:
     'deduplication_key: the record field when given, else a sha256 of the record without its status; incident.io keeps one alert per key and alert source, and "resolved" with the same key resolves it',
   // Only to look the alert source's token up with the API key; none with alert_source_token.
-  writeRoles: ['viewer', 'global_access', 'incident_editor', 'incident_creator', 'manage_settings'],
+  endpoint: { method: 'POST', path: '/v2/alert_events/http/{alert_source_config_id}' },
+  readme: {
+    idempotency: '`deduplication_key` from the record, else a sha256 of the record without its status',
+    roles: "viewer (to look up the source's token), or none with `alert_source_token`",
+  },
   idempotent: true,
-  async prepare(raw, basis, ctx) {
-    const input = raw as unknown as AlertEventInput;
+  async prepare(input, basis, ctx) {
     const source = await alertSource(ctx, input.alert_source);
-    const deduplication_key = alertDeduplicationKey(input, basis as Record<string, unknown>);
+    const deduplication_key = alertDeduplicationKey(input, basis);
     const body = compact({
       title: input.title,
       status: input.status,
@@ -113,4 +116,4 @@ export const sendAlertEvent: ActionDefinition = {
       },
     };
   },
-};
+});

@@ -59,7 +59,7 @@ export type PreparedRecord =
   | { index: number; result: WriteResult }
   | { index: number; input: Record<string, unknown>; prepared: Prepared };
 
-export interface ActionDefinition {
+export interface ActionDefinition<I = Record<string, unknown>> {
   name: string;
   description: string;
   /** Link to the incident.io API reference of the endpoint the action calls. */
@@ -67,15 +67,21 @@ export interface ActionDefinition {
   /** Input schema file, relative to the package root. */
   input: string;
   idempotency: string;
-  /** Account roles any one of which allows this action (for the probe's warnings). */
-  writeRoles: string[];
+  /** The request the action sends: src/roles.ts says from it which roles may run the action. */
+  endpoint: { method: 'POST' | 'PUT'; path: string };
+  /**
+   * Its row of the README's action table (scripts/gen.js writes it): what the idempotency column says,
+   * text after the endpoint (other calls, limits) and, when the roles need explaining, the roles column.
+   */
+  readme: { idempotency: string; endpointNote?: string; roles?: string };
   /** True when a repeat of the same request cannot create a second object (so it may be retried). */
   idempotent: boolean;
   /**
    * Turns a schema-valid input into a request: resolves names, looks up existing objects, derives
    * idempotency keys. Throws BadRecordError for input the schema cannot judge (an unknown name).
+   * `basis` is what a derived idempotency key hashes: the input as mapped, before schema defaults.
    */
-  prepare(input: Record<string, unknown>, raw: unknown, ctx: ActionContext): Promise<Prepared>;
+  prepare(input: I, basis: Record<string, unknown>, ctx: ActionContext): Promise<Prepared>;
   /**
    * Replaces the per-record send for the whole run when set and it returns a runner (catalog batch
    * mode): it consumes the prepared records in input order and yields one result per record, in order.
@@ -84,3 +90,11 @@ export interface ActionDefinition {
 }
 
 export type BatchRunner = (records: AsyncIterable<PreparedRecord>) => AsyncIterable<WriteResult>;
+
+/**
+ * An action typed by its input. The adapter hands prepare() only input that the action's JSON schema
+ * (`input`) accepted, which is what `I` describes: the one place that trusts the schema for the type.
+ */
+export function defineAction<I>(def: ActionDefinition<I>): ActionDefinition {
+  return def as unknown as ActionDefinition;
+}

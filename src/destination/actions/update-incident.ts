@@ -8,7 +8,7 @@ import {
   roleAssignments,
   timestampValues,
 } from './common';
-import type { ActionDefinition } from './types';
+import { defineAction } from './types';
 
 interface UpdateIncidentInput {
   incident_id: string;
@@ -24,7 +24,7 @@ interface UpdateIncidentInput {
   notify_incident_channel: boolean;
 }
 
-const CHANGEABLE = [
+const CHANGEABLE: Array<keyof UpdateIncidentInput> = [
   'name',
   'summary',
   'severity',
@@ -38,17 +38,17 @@ const CHANGEABLE = [
 
 // Spec: POST /v2/incidents/{id}/actions/edit (Incidents V2#Edit) — https://docs.incident.io/api-reference/incidents-v2/edit
 // "Only fields that are provided will be edited": the same edit twice leaves the same incident.
-export const updateIncident: ActionDefinition = {
+export const updateIncident = defineAction<UpdateIncidentInput>({
   name: 'update_incident',
   description: 'Edits the given fields of an incident (by id or reference); the others stay as they are.',
   docs: 'https://docs.incident.io/api-reference/incidents-v2/edit',
   input: 'schemas/actions/update_incident.json',
   idempotency: 'safe to repeat: only the given fields are set, so a replay sets them to the same values',
-  writeRoles: ['incident_editor', 'global_access'],
+  endpoint: { method: 'POST', path: '/v2/incidents/{id}/actions/edit' },
+  readme: { idempotency: 'safe to repeat: only the given fields are set' },
   idempotent: true,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as UpdateIncidentInput;
-    requireOneOf(raw, CHANGEABLE, false, {
+  async prepare(input, _basis, ctx) {
+    requireOneOf(input, CHANGEABLE, false, {
       field: '/',
       reason: `has nothing to change: give at least one of ${CHANGEABLE.join(', ')}`,
     });
@@ -88,4 +88,4 @@ export const updateIncident: ActionDefinition = {
       },
     };
   },
-};
+});

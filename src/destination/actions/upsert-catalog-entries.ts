@@ -2,7 +2,8 @@ import { BadRecordError, FieldProblem } from '../../errors';
 import { CATALOG_TYPES, pick } from '../names';
 import { compact } from './common';
 import { catalogBatch } from './catalog-batch';
-import type { ActionDefinition } from './types';
+import type { BindingPayload, CatalogEntryPayload } from './catalog-payload';
+import { defineAction } from './types';
 
 type Scalar = string | number | boolean;
 
@@ -15,28 +16,13 @@ interface CatalogEntryInput {
   attributes?: Record<string, Scalar | Scalar[] | null>;
 }
 
-export interface BindingPayload {
-  value?: { literal: string };
-  array_value?: Array<{ literal: string }>;
-}
-
-/** CatalogCreateEntryPayloadV3: what prepare() sends in per-record mode, and what batch mode compares. */
-export interface CatalogEntryPayload {
-  catalog_type_id: string;
-  external_id: string;
-  name: string;
-  aliases?: string[];
-  rank?: number;
-  attribute_values: Record<string, BindingPayload>;
-}
-
 const escapeKey = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 
 // Spec: POST /v3/catalog_entries (Catalog V3#CreateEntry) — https://docs.incident.io/api-reference/catalog-v3/create-entry
 // "If you call this API with a payload where the external_id and catalog_type_id match an existing
 // entry, the existing entry will be updated": an upsert, safe to repeat. Batch mode (catalog-batch.ts)
 // adds GET /v3/catalog_entries, POST /v3/catalog_entries/actions/bulk_update and DELETE (prune).
-export const upsertCatalogEntries: ActionDefinition = {
+export const upsertCatalogEntries = defineAction<CatalogEntryInput>({
   name: 'upsert_catalog_entries',
   description:
     'Creates or updates one catalog entry per record, keyed by external_id; batch mode skips unchanged entries and bulk-updates changed ones.',
@@ -44,10 +30,14 @@ export const upsertCatalogEntries: ActionDefinition = {
   input: 'schemas/actions/upsert_catalog_entries.json',
   idempotency:
     'external_id: an entry is created once per (catalog type, external_id) and updated in place afterwards; batch mode writes only new and changed entries',
-  writeRoles: ['catalog_editor'],
+  endpoint: { method: 'POST', path: '/v3/catalog_entries' },
+  readme: {
+    endpointNote:
+      '; batch: `GET /v3/catalog_entries`, `POST /v3/catalog_entries/actions/bulk_update`, `DELETE /v3/catalog_entries/{id}`',
+    idempotency: '`external_id` (an upsert); batch mode writes only new and changed entries',
+  },
   idempotent: true,
-  async prepare(raw, _original, ctx) {
-    const input = raw as unknown as CatalogEntryInput;
+  async prepare(input, _basis, ctx) {
     const type = await ctx.names.resolveItem(CATALOG_TYPES, input.catalog_type, '/catalog_type');
     const attribute_values: Record<string, BindingPayload> = {};
     const problems: FieldProblem[] = [];
@@ -93,4 +83,4 @@ export const upsertCatalogEntries: ActionDefinition = {
     };
   },
   batch: catalogBatch,
-};
+});

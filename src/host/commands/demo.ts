@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SourceMessage, WriteResult } from '../../contract';
-import { startSimulator } from '../../simulator';
+import { startSimulator } from 'incident-io-connector/simulator';
 import { CredentialStore } from '../credential-store';
 import { EXIT } from '../exit-codes';
 import { Session } from '../session';

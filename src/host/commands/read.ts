@@ -289,7 +289,7 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
     }
     throw e;
   } finally {
-    (source as { close?: () => void }).close?.();
+    source.close();
     await files?.close();
   }
   await out.flush();

@@ -1,7 +1,6 @@
 // `simulator`: a local incident.io for trying the connector offline. The first stdout line is one JSON
 // object with the URL and a key, so scripts can start it and read where it listens.
-import { startSimulator } from '../../simulator';
-import { parseTimeUs } from '../../simulator/query';
+import { parseTimeUs, startSimulator } from 'incident-io-connector/simulator';
 import { STREAMS } from '../../source/streams';
 
 export interface SimulatorCommandOptions {

@@ -191,7 +191,7 @@ export async function runWrite(session: Session, opts: WriteCommandOptions): Pro
     if (e instanceof CancelledError || session.interrupted) return interrupted(summary);
     throw e;
   } finally {
-    (destination as { close?: () => void }).close?.();
+    destination.close();
   }
   if (gate?.held) {
     const why = dryRun

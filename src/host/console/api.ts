@@ -8,8 +8,10 @@ import type {
   ConnectorContext,
   ConnectorManifest,
   Credential,
+  DestinationAdapter,
   ProbeOptions,
   ProbeResult,
+  SourceAdapter,
   StreamState,
 } from '../../contract';
 import type { CredentialStore, StoredCredentialInfo } from '../credential-store';
@@ -209,8 +211,8 @@ function streamsOf(m: ConnectorManifest, value: unknown): string[] {
   return value as string[];
 }
 
-function close(adapter: unknown): void {
-  (adapter as { close?: () => void }).close?.();
+function close(adapter: SourceAdapter | DestinationAdapter): void {
+  adapter.close();
 }
 
 async function startRun(app: ConsoleApp, { req }: Call) {

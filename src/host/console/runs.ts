@@ -317,7 +317,7 @@ export class RunManager {
       }
       if (signal.aborted) throw new CancelledError();
     } finally {
-      (source as { close?: () => void }).close?.();
+      source.close();
       for (const s of sinks.values()) await s.close();
     }
   }
@@ -356,7 +356,7 @@ export class RunManager {
       }
       if (signal.aborted) throw new CancelledError();
     } finally {
-      (destination as { close?: () => void }).close?.();
+      destination.close();
       await results.close();
       await dead?.close();
     }

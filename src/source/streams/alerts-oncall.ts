@@ -1,13 +1,5 @@
 // Alerts and on-call.
-import {
-  ANY_READER,
-  BY_ID,
-  FULL,
-  FULL_AND_INCREMENTAL,
-  ON_CALL_READER,
-  SCHEDULE_READER,
-  WORKFLOW_READER,
-} from './roles';
+import { BY_ID, FULL, FULL_AND_INCREMENTAL } from './shared';
 import type { StreamDefinition } from './types';
 
 const DAY_MS = 86_400_000;
@@ -27,7 +19,6 @@ export const alerts: StreamDefinition = {
   timePartition: { filter: 'created_at' },
   lookbackSetting: 'reread_window_minutes',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v1/alert_notes (Alert Notes V1#List) — "Provide exactly one of alert_id or
@@ -44,7 +35,6 @@ export const alertNotes: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/alert_sources (Alert Sources V2#List)
@@ -57,7 +47,6 @@ export const alertSources: StreamDefinition = {
   omitFields: ['secret_token'],
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/alert_attributes (Alert Attributes V2#List)
@@ -69,11 +58,10 @@ export const alertAttributes: StreamDefinition = {
   recordsField: 'alert_attributes',
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/alert_routes (Alert Routes V2#List) — v2 rather than v3: v3 answers 403
-// api_not_yet_available to organisations not yet on the new alert engine (API-NOTES §1).
+// api_not_yet_available to organisations not yet on the new alert engine (spec `GET /v2/alerts`; README "Streams").
 export const alertRoutes: StreamDefinition = {
   name: 'alert_routes',
   description: 'Alert routes: which alerts create incidents and escalations.',
@@ -83,7 +71,6 @@ export const alertRoutes: StreamDefinition = {
   pageSize: 50,
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/escalations (Escalations V2#List)
@@ -100,7 +87,6 @@ export const escalations: StreamDefinition = {
   // Matched by whole days, like incidents (README "Streams").
   timePartition: { filter: 'created_at', wholeDays: true },
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ON_CALL_READER,
 };
 
 // Spec: GET /v2/escalation_paths (Escalations V2#ListPaths)
@@ -115,7 +101,6 @@ export const escalationPaths: StreamDefinition = {
   relaxRequired: { EscalationPathNodeV2: ['id', 'type'] },
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ON_CALL_READER,
 };
 
 // Spec: GET /v2/schedules (Schedules V2#List) — "next_shifts will only be returned when the page size
@@ -130,7 +115,6 @@ export const schedules: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: SCHEDULE_READER,
 };
 
 // Spec: GET /v2/schedule_entries (Schedules V2#ListScheduleEntries) — paged by window: the next cursor
@@ -152,7 +136,6 @@ export const scheduleEntries: StreamDefinition = {
   parent: { stream: 'schedules', param: 'schedule_id', addToRecord: true },
   primaryKey: [['schedule_id'], ['fingerprint']],
   syncModes: FULL,
-  readRoles: SCHEDULE_READER,
   extraProperties: { schedule_id: { type: 'string', description: 'Added by the connector: the schedule.' } },
 };
 
@@ -170,7 +153,6 @@ export const scheduleOverrides: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: SCHEDULE_READER,
 };
 
 // Spec: GET /v1/maintenance_windows (MaintenanceWindows V1#List)
@@ -184,7 +166,6 @@ export const maintenanceWindows: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/workflow_runs (WorkflowRuns V2#List) — created_at filter only, like alerts.
@@ -201,7 +182,6 @@ export const workflowRuns: StreamDefinition = {
   timePartition: { filter: 'created_at' },
   lookbackSetting: 'reread_window_minutes',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: WORKFLOW_READER,
 };
 
 export const ALERT_AND_ON_CALL_STREAMS = [

@@ -1,5 +1,5 @@
 // Catalog, people and status pages.
-import { ANY_READER, BY_ID, CATALOG_READER, FULL, FULL_AND_INCREMENTAL } from './roles';
+import { BY_ID, FULL, FULL_AND_INCREMENTAL } from './shared';
 import type { StreamDefinition } from './types';
 
 // Spec: GET /v3/catalog_types (Catalog V3#ListTypes)
@@ -12,7 +12,6 @@ export const catalogTypes: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: CATALOG_READER,
 };
 
 // Spec: GET /v3/catalog_resources (Catalog V3#ListResources)
@@ -24,7 +23,6 @@ export const catalogResources: StreamDefinition = {
   recordsField: 'resources',
   primaryKey: [['type']],
   syncModes: FULL,
-  readRoles: CATALOG_READER,
 };
 
 // Spec: GET /v3/catalog_entries (Catalog V3#ListEntries) — catalog_type_id required, no time filter:
@@ -41,7 +39,6 @@ export const catalogEntries: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: CATALOG_READER,
 };
 
 // Spec: GET /v2/users (Users V2#List) — inactive users are hidden unless asked for.
@@ -55,7 +52,6 @@ export const users: StreamDefinition = {
   query: { include_inactive: 'true' },
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v3/teams (Teams V3#List)
@@ -68,7 +64,6 @@ export const teams: StreamDefinition = {
   pageSize: 250,
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/status_pages (Status Pages V2#ListStatusPages)
@@ -81,7 +76,6 @@ export const statusPages: StreamDefinition = {
   pageSize: 250,
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/status_page_incidents (Status Pages V2#ListStatusPageIncidents)
@@ -95,7 +89,6 @@ export const statusPageIncidents: StreamDefinition = {
   parent: { stream: 'status_pages', param: 'status_page_id' },
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 export const CATALOG_PEOPLE_STATUS_STREAMS = [

@@ -1,5 +1,5 @@
 // Configuration: small lists, read whole; those with updated_at filter client-side when incremental.
-import { ANY_READER, BY_ID, FULL, FULL_AND_INCREMENTAL, WORKFLOW_READER } from './roles';
+import { BY_ID, FULL, FULL_AND_INCREMENTAL } from './shared';
 import type { StreamDefinition } from './types';
 
 function configList(
@@ -18,7 +18,6 @@ function configList(
     primaryKey: BY_ID,
     ...(hasUpdatedAt ? { cursorField: 'updated_at' } : {}),
     syncModes: hasUpdatedAt ? FULL_AND_INCREMENTAL : FULL,
-    readRoles: ANY_READER,
   };
 }
 
@@ -82,7 +81,6 @@ export const customFieldOptions: StreamDefinition = {
   parent: { stream: 'custom_fields', param: 'custom_field_id' },
   primaryKey: BY_ID,
   syncModes: FULL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/workflows (Workflows V2#ListWorkflows)
@@ -94,7 +92,6 @@ export const workflows: StreamDefinition = {
     'https://docs.incident.io/api-reference/workflows-v2/list-workflows',
     false
   ),
-  readRoles: WORKFLOW_READER,
 };
 
 export const CONFIGURATION_STREAMS = [

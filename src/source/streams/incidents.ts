@@ -1,5 +1,5 @@
 // Incidents and their activity.
-import { ANY_READER, BY_ID, FULL_AND_INCREMENTAL } from './roles';
+import { BY_ID, FULL_AND_INCREMENTAL } from './shared';
 import type { StreamDefinition } from './types';
 
 // The list hides test/tutorial incidents and the declined, canceled and merged categories unless
@@ -49,7 +49,6 @@ export const incidents: StreamDefinition = {
   // The API matches incidents' time filters by whole days (README "Streams").
   timePartition: { filter: 'created_at', oldestFirst: true, wholeDays: true },
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
   namedCustomFields: true,
   extraProperties: CUSTOM_FIELDS_PROPERTY,
 };
@@ -65,7 +64,6 @@ export const incidentUpdates: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'created_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/follow_ups (Follow-ups V2#List)
@@ -79,7 +77,6 @@ export const followUps: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/actions (Actions V2#List)
@@ -93,7 +90,6 @@ export const actions: StreamDefinition = {
   primaryKey: BY_ID,
   cursorField: 'updated_at',
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 /** Per-incident children: incremental re-reads the children of incidents changed since the cursor. */
@@ -110,7 +106,6 @@ export const postmortemDocuments: StreamDefinition = {
   parent: perIncident,
   primaryKey: BY_ID,
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v1/incident_attachments (Incident Attachments V1#List)
@@ -123,7 +118,6 @@ export const incidentAttachments: StreamDefinition = {
   parent: perIncident,
   primaryKey: BY_ID,
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v1/incident_relationships (Incident Relationships V1#List)
@@ -137,7 +131,6 @@ export const incidentRelationships: StreamDefinition = {
   parent: { ...perIncident, addToRecord: true },
   primaryKey: [['incident_id'], ['id']],
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
   extraProperties: INCIDENT_ID_PROPERTY,
 };
 
@@ -152,7 +145,6 @@ export const incidentAlerts: StreamDefinition = {
   parent: perIncident,
   primaryKey: BY_ID,
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
 };
 
 // Spec: GET /v2/incident_participants (IncidentParticipants V2#List)
@@ -165,7 +157,6 @@ export const incidentParticipants: StreamDefinition = {
   parent: { ...perIncident, addToRecord: true },
   primaryKey: [['incident_id'], ['participant_type'], ['user', 'id']],
   syncModes: FULL_AND_INCREMENTAL,
-  readRoles: ANY_READER,
   extraProperties: INCIDENT_ID_PROPERTY,
 };
 

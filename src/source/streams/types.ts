@@ -56,8 +56,6 @@ export interface StreamDefinition {
   /** Source-config key of this stream's re-read window, when it differs from `lookback_minutes`. */
   lookbackSetting?: 'reread_window_minutes';
   syncModes: SyncMode[];
-  /** Account roles any one of which lets a key read this stream (for discover() and 403 messages). */
-  readRoles: string[];
   /** Adds a `custom_fields` object keyed by field name (source config custom_fields: named). */
   namedCustomFields?: boolean;
   /** Required properties of schema components that the API is known to leave out (schema generator). */

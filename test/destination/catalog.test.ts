@@ -87,13 +87,11 @@ describe('upsert_catalog_entries batch mode', () => {
   beforeAll(() => seed(big));
 
   it('5,000 unchanged entries cost the list pages and zero writes', async () => {
-    const started = Date.now();
     const results = await h.write(BATCH, big);
     expect(count(results, 'unchanged')).toBe(5000);
     expect(h.count(LIST)).toBe(pagesOfType());
     expect(h.count(CREATE) + h.count(BULK) + h.count(DELETE)).toBe(0);
     expect(sim.stats().requests).toBe(pagesOfType() + 1); // + GET /v3/catalog_types
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('100 changed entries cost the list pages plus one bulk_update; 300 cost two', async () => {

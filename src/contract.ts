@@ -100,6 +100,8 @@ export interface ConnectorContext {
 export interface Credential {
   api_key: string;
   base_url: string;
+  /** The webhook endpoint's signing secret (webhook source only); a secret like the key. */
+  webhook_secret?: string;
 }
 
 export interface Identity {

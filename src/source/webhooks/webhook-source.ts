@@ -8,7 +8,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
-import type { ConnectorContext, Credential, ReadRequest, SourceMessage, StreamState } from '../../contract';
+import type {
+  ConnectorContext,
+  Credential,
+  ReadRequest,
+  SourceMessage,
+  StreamState,
+  WebhookReadRequest,
+  WebhookSourceAdapter,
+} from '../../contract';
 import { ApiError, ConfigError, toConnectorError } from '../../errors';
 import { IncidentIoClient } from '../../http/client';
 import { writeFileAtomic } from '../../host/atomic-file';
@@ -40,15 +48,8 @@ export const WEBHOOK_DEFAULTS: Omit<WebhookSettings, 'log_dir'> = {
   reconcile_minutes: 15,
 };
 
-export interface WebhookReadRequest extends ReadRequest {
-  /** A server the runtime owns: the source answers its requests instead of listening itself. */
-  server?: http.Server;
-  /** Told the port once the source's own server listens. */
-  onListening?: (port: number) => void;
-}
-
 /** Counts since this read started; `push`/`poll` count records emitted by each way. */
-export interface WebhookStatus {
+export type WebhookStatus = {
   push: number;
   poll: number;
   deliveries: number;
@@ -58,7 +59,7 @@ export interface WebhookStatus {
   older_dropped: number;
   polls: number;
   byStream: Record<string, { push: number; poll: number }>;
-}
+};
 
 interface EventEntry {
   id: string;
@@ -85,7 +86,7 @@ const EMIT_BATCH = 500;
 const PROCESS_BATCH = 64;
 const RETRY_MS = 5_000;
 
-export class WebhookSource {
+export class WebhookSource implements WebhookSourceAdapter {
   private readonly config: SourceConfig;
   private readonly settings: WebhookSettings;
   private readonly client: IncidentIoClient;

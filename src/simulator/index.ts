@@ -6,6 +6,7 @@ import { SimulatorServer, type SimStats, type SimulatorOptions } from './server'
 import type { FaultSpec } from './faults';
 import type { SimKey } from './keys';
 import type { ExpectedCountOptions, ResourceName, SimDb } from './resources/db';
+import type { WebhookSender } from './webhooks';
 
 export type { BucketOptions } from './bucket';
 export type { FaultKind, FaultSpec } from './faults';
@@ -15,6 +16,8 @@ export type { LiveRuleId, LiveRuleViolation } from './live-rules';
 export type { Collection, PageResult, Rec } from './resources/collection';
 export type { ExpectedCountOptions, ResourceName, SimCounts, SimDb, SimSize } from './resources/db';
 export { RESOURCE_NAMES, SIZES } from './resources/db';
+export type { WebhookEndpointOptions, WebhookSender, WebhookStats } from './webhooks';
+export { newSigningSecret, SVIX_RETRY_SCHEDULE_MS } from './webhooks';
 
 export interface Simulator {
   url: string;
@@ -45,6 +48,8 @@ export interface Simulator {
   placeAt(resource: ResourceName, times: string[]): string[];
   /** Incidents the list returns but whose child endpoints answer 404. */
   deletedIncidentIds(): string[];
+  /** Webhooks: register an endpoint, make seeded changes, wait until every delivery is done. */
+  webhooks: WebhookSender;
   close(): Promise<void>;
 }
 
@@ -68,6 +73,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     touch: (resource, count) => sim.db.touch(resource, count),
     placeAt: (resource, times) => sim.db.placeAt(resource, times),
     deletedIncidentIds: () => [...sim.db.deletedIncidents],
+    webhooks: sim.webhooks,
     close: () => sim.close(),
   };
 }

@@ -7,6 +7,7 @@ import type { FaultSpec } from './faults';
 import type { SimKey } from './keys';
 import type { ExpectedCountOptions, ResourceName, SimDb } from './resources/db';
 import type { WebhookSender } from './webhooks';
+import type { IncidentStore } from './incidents';
 
 export type { BucketOptions } from './bucket';
 export type { FaultKind, FaultSpec } from './faults';
@@ -50,6 +51,8 @@ export interface Simulator {
   deletedIncidentIds(): string[];
   /** Webhooks: register an endpoint, make seeded changes, wait until every delivery is done. */
   webhooks: WebhookSender;
+  /** The incidents, live: read one as the API renders it, or change it as a write would. */
+  incidents: IncidentStore;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     placeAt: (resource, times) => sim.db.placeAt(resource, times),
     deletedIncidentIds: () => [...sim.db.deletedIncidents],
     webhooks: sim.webhooks,
+    incidents: sim.store,
     close: () => sim.close(),
   };
 }

@@ -49,7 +49,7 @@ export interface WebhookStats {
   /** Forged deliveries sent, and how many were answered 2xx (a listener must refuse every one). */
   forged: number;
   forgedAccepted: number;
-  /** Every answer status seen, by status ("error" for no answer). */
+  /** Every answer status seen, by status ("error CODE" for no answer). */
   statuses: Record<string, number>;
 }
 
@@ -240,8 +240,8 @@ export class WebhookSender {
         }
       );
       req.on('timeout', () => req.destroy());
-      req.on('error', () => {
-        this.count('error');
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        this.count(`error ${e.code ?? 'unknown'}`);
         resolve(undefined);
       });
       req.end(body);

@@ -83,7 +83,7 @@ export interface WebhookStreamState {
 }
 
 const EMIT_BATCH = 500;
-const PROCESS_BATCH = 64;
+const PROCESS_BATCH = 1000;
 const RETRY_MS = 5_000;
 
 export class WebhookSource implements WebhookSourceAdapter {

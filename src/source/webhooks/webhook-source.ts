@@ -72,7 +72,12 @@ interface RecordEntry {
   e?: number;
   via: 'push' | 'poll';
   stream?: string;
+  /** The object's id and version (updated_at in µs) of a kept record. */
+  id?: string;
+  v?: string;
+  /** The record, unless it is the payload of event `e` as it is (then it is read from there). */
   record?: Record<string, unknown>;
+  kept?: true;
   /** Why the event became no record. */
   skip?: string;
 }
@@ -85,6 +90,7 @@ export interface WebhookStreamState {
 const EMIT_BATCH = 500;
 const PROCESS_BATCH = 1000;
 const RETRY_MS = 5_000;
+const STATE_EVERY_MS = 200;
 
 export class WebhookSource implements WebhookSourceAdapter {
   private readonly config: SourceConfig;
@@ -98,6 +104,10 @@ export class WebhookSource implements WebhookSourceAdapter {
   /** stream:id → version of the newest record in records.log. */
   private readonly newest = new Map<string, bigint>();
   private processed = 0;
+  /** Streams with records emitted since their last state; when that state went out. */
+  private readonly unsaved = new Set<string>();
+  private sinceState = 0;
+  private stateAt = 0;
   private wake?: () => void;
   private counts: WebhookStatus = emptyStatus();
 
@@ -143,7 +153,7 @@ export class WebhookSource implements WebhookSourceAdapter {
     for (const e of this.events.slice(0)) this.seen.set(e.id, true);
     for (const r of this.records.slice(0)) {
       if (r.e !== undefined) this.processed = Math.max(this.processed, r.e + 1);
-      if (r.record && r.stream) this.remember(r.stream, r.record);
+      if (r.kept && r.stream && r.id !== undefined) this.remember(r.stream, r.id, r.v);
     }
   }
 
@@ -190,7 +200,16 @@ export class WebhookSource implements WebhookSourceAdapter {
     this.counts = emptyStatus();
     const signal = request.signal ?? this.ctx.signal;
     const cursors = new Map<string, number>();
-    for (const s of streams) cursors.set(s, seqOf(request.state?.[s]));
+    for (const s of streams) {
+      const seq = seqOf(request.state?.[s]);
+      // A state beyond the log's end was made with another log (the folder was replaced): start over.
+      if (seq > this.records!.length) {
+        this.ctx.logger?.warn(
+          `webhooks: the state of ${s} is past the end of ${this.settings.log_dir}/records.log: emitting it from the start`
+        );
+      }
+      cursors.set(s, seq > this.records!.length ? 0 : seq);
+    }
     let server: http.Server | undefined;
     const handler = this.handler;
     if (request.server) request.server.on('request', handler);
@@ -220,8 +239,11 @@ export class WebhookSource implements WebhookSourceAdapter {
           progressed = true;
         }
         if (progressed || this.processed < this.events!.length) continue;
-        await sleepUntil(waiting, Math.min(nextPoll - Date.now(), RETRY_MS), signal);
+        const stateDue = this.unsaved.size > 0 ? STATE_EVERY_MS : RETRY_MS;
+        await sleepUntil(waiting, Math.min(nextPoll - Date.now(), RETRY_MS, stateDue), signal);
       }
+      // Stopping: the states of what was emitted go out too.
+      yield* this.emit(streams, cursors, true);
     } finally {
       this.wake = undefined;
       if (request.server) request.server.off('request', handler);
@@ -261,7 +283,8 @@ export class WebhookSource implements WebhookSourceAdapter {
       const got = o.kind === 'record' ? o.record : fetched[k];
       if (typeof got === 'string' || got === undefined)
         return this.records!.append({ e, via: 'push', stream: o.stream, skip: got ?? 'not found' });
-      return this.records!.append(this.decide(o.stream, got, 'push', e));
+      // A payload already in events.log is not written twice: the line points at its event.
+      return this.records!.append(this.decide(o.stream, got, 'push', e, o.kind === 'record'));
     });
     this.processed = from + batch.length;
     await Promise.all(writes);
@@ -292,49 +315,77 @@ export class WebhookSource implements WebhookSourceAdapter {
     stream: string,
     record: Record<string, unknown>,
     via: 'push' | 'poll',
-    e?: number
+    e?: number,
+    inEvent = false
   ): RecordEntry {
-    const key = `${stream}:${String(record.id)}`;
+    const id = String(record.id);
     const v = versionOf(record);
-    const known = this.newest.get(key);
+    const known = this.newest.get(`${stream}:${id}`);
+    const at = e !== undefined ? { e } : {};
     if (v !== undefined && known !== undefined && v <= known) {
       this.counts.older_dropped++;
-      return { ...(e !== undefined ? { e } : {}), via, stream, skip: v === known ? 'same version' : 'older' };
+      return { ...at, via, stream, skip: v === known ? 'same version' : 'older' };
     }
-    this.remember(stream, record);
-    return { ...(e !== undefined ? { e } : {}), via, stream, record };
+    const version = v === undefined ? undefined : String(v);
+    this.remember(stream, id, version);
+    return {
+      ...at,
+      via,
+      stream,
+      id,
+      ...(version !== undefined ? { v: version } : {}),
+      kept: true,
+      ...(inEvent ? {} : { record }),
+    };
   }
 
-  private remember(stream: string, record: Record<string, unknown>): void {
-    const v = versionOf(record);
-    if (v !== undefined) this.newest.set(`${stream}:${String(record.id)}`, v);
+  private remember(stream: string, id: string, v: string | undefined): void {
+    if (v !== undefined) this.newest.set(`${stream}:${id}`, BigInt(v));
   }
 
-  /** Records of records.log past each stream's cursor, a state per stream after each batch. */
-  private *emit(streams: string[], cursors: Map<string, number>): Generator<SourceMessage> {
+  /** The record a kept line stands for: its own, or its event's payload. */
+  private recordOf(r: RecordEntry): Record<string, unknown> | undefined {
+    if (r.record) return r.record;
+    const event = r.e !== undefined ? this.events!.at(r.e) : undefined;
+    const o = event ? routeEvent(event.body) : undefined;
+    return o?.kind === 'record' ? o.record : undefined;
+  }
+
+  /**
+   * Records of records.log past each stream's cursor. Their states follow at most every STATE_EVERY_MS
+   * or EMIT_BATCH records (or when `flush`): each state costs the runtime a durable write, and records
+   * after the last saved state are only emitted again after a crash, never lost.
+   */
+  private *emit(streams: string[], cursors: Map<string, number>, flush = false): Generator<SourceMessage> {
     const log = this.records!;
     const transform = this.config.custom_fields === 'named' ? withNamedCustomFields : undefined;
     for (;;) {
       const start = Math.min(...streams.map((s) => cursors.get(s)!));
-      if (start >= log.length) return;
       const end = Math.min(log.length, start + EMIT_BATCH);
-      const touched = new Set<string>();
       for (let i = start; i < end; i++) {
         const r = log.at(i)!;
-        if (!r.record || !r.stream || !cursors.has(r.stream) || i < cursors.get(r.stream)!) continue;
+        if (!r.kept || !r.stream || !cursors.has(r.stream) || i < cursors.get(r.stream)!) continue;
+        const record = this.recordOf(r);
+        if (!record) continue;
         const def = findStream(r.stream);
-        const data = transform && def?.namedCustomFields ? transform(r.record) : r.record;
+        const data = transform && def?.namedCustomFields ? transform(record) : record;
         this.counts[r.via]++;
         const by = (this.counts.byStream[r.stream] ??= { push: 0, poll: 0 });
         by[r.via]++;
-        touched.add(r.stream);
+        this.unsaved.add(r.stream);
+        this.sinceState++;
         yield { type: 'record', stream: r.stream, data };
       }
-      for (const s of streams) {
-        if (cursors.get(s)! >= end) continue;
-        cursors.set(s, end);
-        if (touched.has(s)) yield { type: 'state', stream: s, state: { webhooks: { seq: end } } };
+      for (const s of streams) if (cursors.get(s)! < end) cursors.set(s, end);
+      const due = flush || this.sinceState >= EMIT_BATCH || Date.now() - this.stateAt >= STATE_EVERY_MS;
+      if (due && this.unsaved.size > 0) {
+        for (const s of this.unsaved)
+          yield { type: 'state', stream: s, state: { webhooks: { seq: cursors.get(s)! } } };
+        this.unsaved.clear();
+        this.sinceState = 0;
+        this.stateAt = Date.now();
       }
+      if (end >= log.length) return;
     }
   }
 
@@ -361,7 +412,7 @@ export class WebhookSource implements WebhookSourceAdapter {
           if (msg.type === 'record') {
             const line = this.decide(name, msg.data, 'poll');
             // Only what the pushes have not brought: a version already known is no new line.
-            if (line.record) writes.push(this.records!.append(line));
+            if (line.kept) writes.push(this.records!.append(line));
           } else if (msg.type === 'state') state = msg.state;
         }
         await Promise.all(writes);

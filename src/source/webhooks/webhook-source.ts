@@ -150,7 +150,11 @@ export class WebhookSource implements WebhookSourceAdapter {
     const dir = this.settings.log_dir;
     this.events = new DurableLog<EventEntry>(path.join(dir, 'events.log'));
     this.records = new DurableLog<RecordEntry>(path.join(dir, 'records.log'));
-    for (const e of this.events.slice(0)) this.seen.set(e.id, true);
+    // Each line starts with the delivery's id (entries are written as {id, ts, body}): no full parse.
+    for (let i = 0; i < this.events.length; i++) {
+      const m = /^\{"id":("(?:[^"\\]|\\.)*")/.exec(this.events.raw(i)!);
+      this.seen.set(m ? (JSON.parse(m[1]) as string) : this.events.at(i)!.id, true);
+    }
     for (const r of this.records.slice(0)) {
       if (r.e !== undefined) this.processed = Math.max(this.processed, r.e + 1);
       if (r.kept && r.stream && r.id !== undefined) this.remember(r.stream, r.id, r.v);
@@ -262,7 +266,7 @@ export class WebhookSource implements WebhookSourceAdapter {
     const events = this.events!;
     if (this.processed >= events.length) return false;
     const from = this.processed;
-    const batch = events.slice(from).slice(0, PROCESS_BATCH);
+    const batch = events.slice(from, from + PROCESS_BATCH);
     const outcomes = batch.map((e) => routeEvent(e.body));
     // Private events are completed by one GET each (through the key's limiter), in parallel.
     let fetched: Array<Record<string, unknown> | string | undefined>;

@@ -73,8 +73,8 @@ test('10,000 deliveries, 10 SIGKILLs: every change emitted once, newest wins, fo
     url: `http://127.0.0.1:${port}/`,
     secret,
     // Svix's backoff (5 s, 5 min, … 10 h: a day of retries, far longer than an outage) scaled so that
-    // its whole window (about 35 s) is still far longer than the 10 restarts' downtime together.
-    retryScheduleMs: Array.from({ length: 40 }, (_, k) => Math.min(1_000, 20 * 2 ** k)),
+    // its whole window (about 75 s) is still far longer than the 10 restarts' downtime together.
+    retryScheduleMs: Array.from({ length: 40 }, (_, k) => Math.min(2_000, 20 * 2 ** k)),
     duplicateRate: 0.1,
     reorderMs: 40,
     badSignatureRate: 0.05,
@@ -127,14 +127,15 @@ test('10,000 deliveries, 10 SIGKILLs: every change emitted once, newest wins, fo
   let sent = 0;
   const sender = (async () => {
     while (sent < CHANGES) {
-      const n = Math.min(120, CHANGES - sent);
+      // About 300 changes a second: a busy organisation's burst, spread over the kills.
+      const n = Math.min(90, CHANGES - sent);
       sim.webhooks.changeIncidents(n);
       sent += n;
-      await sleep(40);
+      await sleep(300);
     }
   })();
   for (let k = 0; k < KILLS; k++) {
-    await sleep(150 + rng() * 500);
+    await sleep(800 + rng() * 1600);
     const run = runs[runs.length - 1];
     run.child.kill('SIGKILL');
     await run.exited;

@@ -17,7 +17,7 @@ export interface SourceConfig {
   /** Deepest nesting of a record (objects and lists) the source emits. */
   max_depth: number;
   /** Webhook mode only (src/source/webhooks). */
-  webhooks?: Partial<WebhookSettings> & { log_dir: string };
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export function validateSourceConfig(input: unknown): SourceConfig {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: each figure beside a baseline measured in the same run, then bench/RESULTS.md.
-// Never part of `npm test`. Run one figure with `npm run bench -- read` (read|write|cpu|memory|sharing|redis).
+// Never part of `npm test`. Run one figure with `npm run bench -- read` (read|write|cpu|memory|sharing|redis|webhooks).
 'use strict';
 
 const fs = require('node:fs');
@@ -329,6 +329,7 @@ const FIGURES = {
   memory: figureMemory,
   sharing: figureSharing,
   redis: figureRedis,
+  webhooks: () => require('./webhooks').figureWebhooks({ latencyMs: LATENCY_MS }),
 };
 
 async function main() {

@@ -59,6 +59,8 @@ export interface ConnectorContext {
 export interface Credential {
   api_key: string;
   base_url: string;
+  /** The webhook endpoint's signing secret (webhook source only); a secret like the key. */
+  webhook_secret?: string;
 }
 
 export interface Identity {
@@ -233,4 +235,27 @@ export interface ConnectorPlugin {
   authenticate(credential: Credential, ctx?: ConnectorContext, opts?: ProbeOptions): Promise<ProbeResult>;
   createSource(credential: Credential, config: unknown, ctx?: ConnectorContext): SourceAdapter;
   createDestination(credential: Credential, config: unknown, ctx?: ConnectorContext): DestinationAdapter;
+  /**
+   * The webhook source (config `webhooks`, credential `webhook_secret`): its read() serves the endpoint
+   * (on the runtime's server when the request hands one, else on the configured port) until the signal
+   * aborts, emitting records of the streams webhooks feed.
+   */
+  createWebhookSource?(credential: Credential, config: unknown, ctx?: ConnectorContext): WebhookSourceAdapter;
+}
+
+/** A read request of the webhook source. */
+export interface WebhookReadRequest extends ReadRequest {
+  /** A server the runtime owns: the source answers its requests (on the configured path). */
+  server?: import('node:http').Server;
+  /** Told the port once the source's own server listens. */
+  onListening?: (port: number) => void;
+}
+
+export interface WebhookSourceAdapter {
+  read(request: WebhookReadRequest): AsyncIterable<SourceMessage>;
+  /** A request handler to mount on a server the runtime owns, instead of a read's own. */
+  readonly handler: import('node:http').RequestListener;
+  /** Records emitted by push and by the reconciliation poll, deliveries, duplicates, refusals. */
+  status(): Record<string, unknown>;
+  close(): void;
 }

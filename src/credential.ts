@@ -49,6 +49,7 @@ export function validateCredential(input: unknown): Credential {
       : {};
   if (typeof copy.api_key === 'string') copy.api_key = copy.api_key.trim();
   if (typeof copy.base_url === 'string') copy.base_url = copy.base_url.trim();
+  if (typeof copy.webhook_secret === 'string') copy.webhook_secret = copy.webhook_secret.trim();
   const problems: FieldProblem[] = [];
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     problems.push({ field: '/', reason: 'must be an object with an api_key' });
@@ -67,5 +68,6 @@ export function validateCredential(input: unknown): Credential {
   return {
     api_key: copy.api_key as string,
     base_url: String(copy.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    ...(typeof copy.webhook_secret === 'string' ? { webhook_secret: copy.webhook_secret } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { validateCredential } from './credential';
 import { IncidentIoDestination } from './destination/adapter';
 import { authenticate } from './probe';
 import { IncidentIoSource } from './source/adapter';
+import { WebhookSource } from './source/webhooks/webhook-source';
 import { PACKAGE_ROOT } from './validation';
 
 export * from './contract';
@@ -20,6 +21,7 @@ export * from './errors';
 export { LimiterRegistry, KeyLimiter } from './http/limiter';
 export { IncidentIoSource } from './source/adapter';
 export { IncidentIoDestination } from './destination/adapter';
+export { WebhookSource } from './source/webhooks/webhook-source';
 export { STREAMS } from './source/streams';
 export { ACTIONS } from './destination/actions';
 
@@ -36,6 +38,8 @@ const plugin: ConnectorPlugin = {
     new IncidentIoSource(validateCredential(credential), config, ctx),
   createDestination: (credential, config, ctx) =>
     new IncidentIoDestination(validateCredential(credential), config, ctx),
+  createWebhookSource: (credential, config, ctx) =>
+    new WebhookSource(validateCredential(credential), config, ctx),
 };
 
 export default plugin;

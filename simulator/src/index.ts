@@ -6,6 +6,8 @@ import { SimulatorServer, type SimStats, type SimulatorOptions } from './server'
 import type { FaultSpec } from './faults';
 import type { SimKey } from './keys';
 import type { ExpectedCountOptions, ResourceName, SimDb } from './resources/db';
+import type { WebhookSender } from './webhooks';
+import type { IncidentStore } from './incidents';
 
 export type { BucketOptions } from './bucket';
 export type { FaultKind, FaultSpec } from './faults';
@@ -16,6 +18,8 @@ export type { Collection, PageResult, Rec } from './resources/collection';
 export type { ExpectedCountOptions, ResourceName, SimCounts, SimDb, SimSize } from './resources/db';
 export { RESOURCE_NAMES, SIZES } from './resources/db';
 export { parseTimeUs } from './query';
+export type { WebhookEndpointOptions, WebhookSender, WebhookStats } from './webhooks';
+export { newSigningSecret, SVIX_RETRY_SCHEDULE_MS } from './webhooks';
 
 export interface Simulator {
   url: string;
@@ -46,6 +50,10 @@ export interface Simulator {
   placeAt(resource: ResourceName, times: string[]): string[];
   /** Incidents the list returns but whose child endpoints answer 404. */
   deletedIncidentIds(): string[];
+  /** Webhooks: register an endpoint, make seeded changes, wait until every delivery is done. */
+  webhooks: WebhookSender;
+  /** The incidents, live: read one as the API renders it, or change it as a write would. */
+  incidents: IncidentStore;
   close(): Promise<void>;
 }
 
@@ -69,6 +77,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     touch: (resource, count) => sim.db.touch(resource, count),
     placeAt: (resource, times) => sim.db.placeAt(resource, times),
     deletedIncidentIds: () => [...sim.db.deletedIncidents],
+    webhooks: sim.webhooks,
+    incidents: sim.store,
     close: () => sim.close(),
   };
 }

@@ -12,6 +12,7 @@ import { SimDb, type SimCounts, type SimSize } from './resources/db';
 import { DEFAULT_ROLES, KeyRing, defaultApiKey, type SimKey } from './keys';
 import { parseQuery } from './query';
 import { htmlPage, json, malformed, write, type Delivery, type Outgoing } from './respond';
+import { WebhookSender } from './webhooks';
 import { ENDPOINTS } from './routes';
 import type { Endpoint, KeyRecord } from './routes/types';
 import { loadSpec, type FieldError, type RouteMatch, type Spec } from './spec';
@@ -99,6 +100,8 @@ export class SimulatorServer {
   private dbInstance?: SimDb;
   private readonly dbArgs: [number, SimSize, Partial<SimCounts>];
   readonly faults = new FaultBook();
+  /** Signed deliveries to a registered webhook endpoint (webhooks.ts). */
+  readonly webhooks: WebhookSender;
   readonly apiKey: string;
   private readonly buckets: TokenBuckets;
   private readonly endpoints = new Map<string, Endpoint>(ENDPOINTS.map((e) => [e.route, e]));
@@ -114,6 +117,7 @@ export class SimulatorServer {
   constructor(opts: SimulatorOptions = {}) {
     const seed = opts.seed ?? 1;
     this.store = new IncidentStore(seed, opts.incidents ?? 1500);
+    this.webhooks = new WebhookSender(this.store);
     this.dbArgs = [seed, opts.size ?? 'default', opts.counts ?? {}];
     const keyBucket = opts.bucket ?? KEY_BUCKET;
     this.buckets = new TokenBuckets({
@@ -160,6 +164,7 @@ export class SimulatorServer {
     this.closing ??= new Promise<void>((resolve) => {
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
+      this.webhooks.close();
       this.server.close(() => resolve());
       // Idle keep-alive sockets, hanging and trickling responses: none may keep the process alive.
       this.server.closeAllConnections();
@@ -293,6 +298,7 @@ export class SimulatorServer {
       },
     });
     const status = successStatus(found);
+    this.webhooks.afterWrite(found.route, result);
     return status === 204
       ? { status, headers: {}, body: '', contentType: 'text/plain' }
       : json(status, result);

@@ -11,6 +11,7 @@ const credentials = () => import('./commands/credentials');
 const consoleCommand = () => import('./commands/console');
 const demo = () => import('./commands/demo');
 const read = () => import('./commands/read');
+const readWebhooks = () => import('./commands/read-webhooks');
 const simulator = () => import('./commands/simulator');
 const smoke = () => import('./commands/smoke');
 const specDiscover = () => import('./commands/spec-discover');
@@ -137,7 +138,21 @@ export function buildProgram(
       'source config JSON file (--format airbyte or singer: with the credential fields beside it)'
     )
     .addOption(new Option('--sync-mode <mode>', 'sync mode').choices(['full_refresh', 'incremental']))
-    .action((o) => run(async (s) => (await read()).runRead(s, o)));
+    .option(
+      '--webhooks',
+      "serve incident.io's webhook endpoint until stopped, emitting changes as they are pushed (needs the credential's webhook_secret)"
+    )
+    .option(
+      '--webhook-port <n>',
+      '--webhooks: port to listen on (default: the config, else 8787)',
+      int('--webhook-port')
+    )
+    .option('--webhook-dir <dir>', "--webhooks: folder of the source's durable event and record logs")
+    .action((o) =>
+      run(async (s) =>
+        o.webhooks ? (await readWebhooks()).runWebhookRead(s, o) : (await read()).runRead(s, o)
+      )
+    );
 
   program
     .command('write')
@@ -247,6 +262,7 @@ export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
   const fallbackRedactor = new Redactor();
   fallbackRedactor.add(process.env.INCIDENT_IO_API_KEY);
+  fallbackRedactor.add(process.env.INCIDENT_IO_WEBHOOK_SECRET);
   const program = buildProgram(async (fn) => {
     const opts = program.opts<GlobalOptions>();
     let session: Session | undefined;

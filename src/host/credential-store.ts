@@ -1,5 +1,6 @@
 // The reference runtime's credential store: name, description, base URL and probe identity in clear,
-// the API key encrypted with AES-256-GCM under a master key kept in a 0600 file beside the store.
+// the API key (and a webhook signing secret) encrypted with AES-256-GCM under a master key kept in a
+// 0600 file beside the store.
 // Every clear field of an entry is bound to its key as associated data, so an entry edited in the
 // file (another base URL: the key would be sent there) is refused, not used. The file is checked
 // against schemas/credential-store.schema.json, a master key or directory that other users can read
@@ -23,10 +24,17 @@ export interface StoredCredentialInfo {
   identity?: Pick<Identity, 'name' | 'roles' | 'teamRoles' | 'dashboardUrl'>;
 }
 
+type Encrypted = { alg: 'aes-256-gcm'; aad?: 'entry-v2'; iv: string; tag: string; data: string };
+
 interface StoredCredential extends StoredCredentialInfo {
   /** `aad: 'entry-v2'`: every field above is authenticated; absent (version 1): only the name. */
-  secret: { alg: 'aes-256-gcm'; aad?: 'entry-v2'; iv: string; tag: string; data: string };
+  secret: Encrypted;
+  /** The webhook signing secret, encrypted as the key is (its associated data names the field). */
+  webhook_secret?: Encrypted;
 }
+
+/** Bound to the webhook secret's ciphertext, so that it cannot be swapped with the key's. */
+const WEBHOOK_LABEL = 'webhook_secret';
 
 interface StoreFile {
   version: 1 | 2;
@@ -45,6 +53,11 @@ function associatedData(entry: StoredCredentialInfo): Buffer {
     canonicalJson([AAD_VERSION, { name, description, base_url, created_at, identity: identity ?? null }]),
     'utf8'
   );
+}
+
+/** The associated data of a secret other than the key: the entry's, then the field's name. */
+function withLabel(aad: Buffer, label: string | undefined): Buffer {
+  return label ? Buffer.concat([aad, Buffer.from(`\0${label}`, 'utf8')]) : aad;
 }
 
 /** Names the master key without revealing it, so a wrong master.key and an edited entry are told apart. */
@@ -79,7 +92,7 @@ export class CredentialStore {
   }
 
   list(): StoredCredentialInfo[] {
-    return this.read().credentials.map(({ secret: _secret, ...info }) => info);
+    return this.read().credentials.map(({ secret: _secret, webhook_secret: _w, ...info }) => info);
   }
 
   has(name: string): boolean {
@@ -111,7 +124,13 @@ export class CredentialStore {
           `description and dates against changes: it is not used. Run \`credentials remove ${name}\` and add it again`
       );
     }
-    return { api_key: this.decrypt(entry, this.read()), base_url: entry.base_url };
+    const store = this.read();
+    const webhook = entry.webhook_secret ? this.decrypt(entry, store, WEBHOOK_LABEL) : undefined;
+    return {
+      api_key: this.decrypt(entry, store),
+      base_url: entry.base_url,
+      ...(webhook !== undefined ? { webhook_secret: webhook } : {}),
+    };
   }
 
   async add(
@@ -147,12 +166,12 @@ export class CredentialStore {
         base_url: credential.base_url,
         created_at: new Date().toISOString(),
       };
-      const entry: StoredCredential = { ...clear, secret: this.encrypt(credential.api_key, clear, key) };
+      const entry = this.entryFor(clear, credential, key);
       store.credentials.push(entry);
       store.version = 2;
       store.master_key_id = masterKeyId(key);
       this.write(store);
-      const { secret: _secret, ...out } = entry;
+      const { secret: _secret, webhook_secret: _w, ...out } = entry;
       return out;
     });
   }
@@ -178,12 +197,12 @@ export class CredentialStore {
         base_url: credential.base_url,
         created_at: old.created_at,
       };
-      const entry: StoredCredential = { ...clear, secret: this.encrypt(credential.api_key, clear, key) };
+      const entry = this.entryFor(clear, credential, key);
       store.credentials = store.credentials.map((c) => (c === old ? entry : c));
       store.version = 2;
       store.master_key_id = masterKeyId(key);
       this.write(store);
-      const { secret: _secret, ...out } = entry;
+      const { secret: _secret, webhook_secret: _w, ...out } = entry;
       return out;
     });
   }
@@ -344,11 +363,21 @@ export class CredentialStore {
     }
   }
 
-  private encrypt(apiKey: string, entry: StoredCredentialInfo, key: Buffer): StoredCredential['secret'] {
+  private entryFor(clear: StoredCredentialInfo, credential: Credential, key: Buffer): StoredCredential {
+    return {
+      ...clear,
+      secret: this.encrypt(credential.api_key, clear, key),
+      ...(credential.webhook_secret
+        ? { webhook_secret: this.encrypt(credential.webhook_secret, clear, key, WEBHOOK_LABEL) }
+        : {}),
+    };
+  }
+
+  private encrypt(secret: string, entry: StoredCredentialInfo, key: Buffer, label?: string): Encrypted {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(associatedData(entry));
-    const data = Buffer.concat([cipher.update(apiKey, 'utf8'), cipher.final()]);
+    cipher.setAAD(withLabel(associatedData(entry), label));
+    const data = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
     return {
       alg: 'aes-256-gcm',
       aad: AAD_VERSION,
@@ -358,20 +387,20 @@ export class CredentialStore {
     };
   }
 
-  private decrypt(entry: StoredCredential, store: StoreFile): string {
+  private decrypt(entry: StoredCredential, store: StoreFile, label?: string): string {
     const key = this.masterKey(false);
     if (store.master_key_id !== undefined && store.master_key_id !== masterKeyId(key))
       throw this.wrongMasterKey();
+    const sealed = (label === WEBHOOK_LABEL ? entry.webhook_secret : entry.secret) ?? entry.secret;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(entry.secret.iv, 'base64'));
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
       decipher.setAAD(
-        entry.secret.aad === AAD_VERSION ? associatedData(entry) : Buffer.from(entry.name, 'utf8')
+        sealed.aad === AAD_VERSION ? withLabel(associatedData(entry), label) : Buffer.from(entry.name, 'utf8')
       );
-      decipher.setAuthTag(Buffer.from(entry.secret.tag, 'base64'));
-      return Buffer.concat([
-        decipher.update(Buffer.from(entry.secret.data, 'base64')),
-        decipher.final(),
-      ]).toString('utf8');
+      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+      return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString(
+        'utf8'
+      );
     } catch {
       // The master key is the right one (or, in an old store, cannot be told apart): the entry changed.
       const which =

@@ -12,6 +12,11 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
     description: 'the API key, when no --credential is given (a secret: never printed)',
   },
   {
+    name: 'INCIDENT_IO_WEBHOOK_SECRET',
+    description:
+      "the webhook endpoint's signing secret (whsec_…) for read --webhooks, and saved by credentials add/update (a secret: never printed)",
+  },
+  {
     name: 'INCIDENT_IO_BASE_URL',
     description: 'the API base URL for that key (default https://api.incident.io)',
   },

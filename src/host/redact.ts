@@ -64,7 +64,9 @@ export class Redactor {
     const s = secret?.trim();
     // Short strings would redact ordinary words; real keys are long.
     if (!s || s.length < MIN_SECRET) return;
-    const all = new Set([...this.forms, ...secretEncodings(s)]);
+    // A webhook signing secret is whsec_ and base64: its base64 part alone is the secret too.
+    const parts = s.startsWith('whsec_') && s.length - 6 >= MIN_SECRET ? [s, s.slice(6)] : [s];
+    const all = new Set([...this.forms, ...parts.flatMap(secretEncodings)]);
     this.forms = [...all].sort((a, b) => b.length - a.length);
     this.byteForms = this.forms.map((f) => Buffer.from(f, 'utf8'));
   }

@@ -58,6 +58,7 @@ export class Session {
     if (opts.verbose) logActivity(this.activity, this.logger);
     // Redact the environment's key even before a command decides to use it.
     this.redactor.add(process.env.INCIDENT_IO_API_KEY);
+    this.redactor.add(process.env.INCIDENT_IO_WEBHOOK_SECRET);
   }
 
   get plugin() {
@@ -107,6 +108,7 @@ export class Session {
     if (name) {
       const c = new CredentialStore().get(name);
       this.redactor.add(c.api_key);
+      this.redactor.add(c.webhook_secret);
       return this.plugin.validateCredential(c);
     }
     if (!key) {
@@ -120,6 +122,7 @@ export class Session {
     }
     const input: Record<string, unknown> = { api_key: key };
     if (process.env.INCIDENT_IO_BASE_URL) input.base_url = process.env.INCIDENT_IO_BASE_URL;
+    if (process.env.INCIDENT_IO_WEBHOOK_SECRET) input.webhook_secret = process.env.INCIDENT_IO_WEBHOOK_SECRET;
     return this.plugin.validateCredential(input);
   }
 
@@ -130,6 +133,7 @@ export class Session {
   credentialFrom(fields: Record<string, unknown>): Credential {
     if (fields.api_key === undefined) return this.credential();
     if (typeof fields.api_key === 'string') this.redactor.add(fields.api_key);
+    if (typeof fields.webhook_secret === 'string') this.redactor.add(fields.webhook_secret);
     return this.plugin.validateCredential(fields);
   }
 

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors';
 import { pointerSegment, toProblems, validatorFor } from '../validation';
 import { STREAMS } from './streams';
+import type { WebhookSettings } from './webhooks/settings';
 
 export interface SourceConfig {
   streams?: string[];
@@ -15,6 +16,8 @@ export interface SourceConfig {
   page_concurrency?: number;
   /** Deepest nesting of a record (objects and lists) the source emits. */
   max_depth: number;
+  /** Webhook mode only (src/source/webhooks). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export function validateSourceConfig(input: unknown): SourceConfig {

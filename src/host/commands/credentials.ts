@@ -70,6 +70,12 @@ async function probedKey(
   session.redactor.add(key);
   const input: Record<string, unknown> = { api_key: key };
   if (baseUrl) input.base_url = baseUrl;
+  // The webhook source's signing secret is saved with the key (encrypted) when it is given.
+  const webhookSecret = process.env.INCIDENT_IO_WEBHOOK_SECRET;
+  if (webhookSecret) {
+    session.redactor.add(webhookSecret);
+    input.webhook_secret = webhookSecret;
+  }
   const credential = session.plugin.validateCredential(input);
   return { credential, probe: await session.plugin.authenticate(credential, session.context()) };
 }
@@ -197,6 +203,7 @@ export function credentialsList(session: Session): number {
 export async function credentialsTest(session: Session, name: string): Promise<number> {
   const credential = new CredentialStore().get(name);
   session.redactor.add(credential.api_key);
+  session.redactor.add(credential.webhook_secret);
   const probe = await session.plugin.authenticate(credential, session.context());
   printProbe(session, probe);
   return probe.ok ? EXIT.OK : EXIT.FAILED;

@@ -134,6 +134,7 @@ function storedCredential(app: ConsoleApp, name: string): Credential {
   tileOf(app, name);
   const c = app.store.get(name);
   app.redactor.add(c.api_key);
+  app.redactor.add(c.webhook_secret);
   return app.loaded.plugin.validateCredential(c);
 }
 

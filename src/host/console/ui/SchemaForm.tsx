@@ -1,8 +1,9 @@
 // A form generated from one of the plugin's JSON schemas by react-jsonschema-form, validated by the
 // validators compiled ahead from the same schema (the CSP forbids compiling them here). What the
 // schema says decides how a field is drawn: a secret (writeOnly / x-secret) is a password field that
-// is never pre-filled; an optional field with a default sits under "Advanced"; fields that the console
-// fills from its own controls (a stream picker, the mapping editor) are hidden.
+// is never pre-filled; an optional field with a default, or an optional secret, sits under
+// "Advanced"; fields that the console fills from its own controls (a stream picker, the mapping
+// editor) are hidden.
 import { forwardRef, type ReactElement } from 'react';
 import Form, { getDefaultRegistry } from '@rjsf/core';
 import type {
@@ -40,7 +41,9 @@ export function isSecret(s: Record<string, unknown> | undefined): boolean {
 
 function isAdvanced(schema: JsonSchema, name: string): boolean {
   const required = (schema.required as string[] | undefined) ?? [];
-  return !required.includes(name) && properties(schema)[name]?.default !== undefined;
+  const prop = properties(schema)[name];
+  // An optional secret serves an optional feature (the webhook signing secret): not for everyone.
+  return !required.includes(name) && (prop?.default !== undefined || isSecret(prop));
 }
 
 function uiSchemaFor(schema: JsonSchema, hidden: string[]): UiSchema {

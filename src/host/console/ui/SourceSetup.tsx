@@ -13,6 +13,8 @@ import { ConfigSection } from './SchemaForm';
 type Values = Record<string, unknown>;
 /** The config property the stream picker fills, when the source's config schema has one. */
 const STREAMS_FIELD = 'streams';
+// Webhook mode needs a listener and a log folder of its own: the console runs polling reads only.
+const WEBHOOKS_FIELD = 'webhooks';
 
 export function SourceSetup({ connector, credential }: { connector: ConnectorDetails; credential: string }) {
   const schema = connector.source!.configSchema;
@@ -127,7 +129,7 @@ export function SourceSetup({ connector, credential }: { connector: ConnectorDet
         schema={schema}
         values={config()}
         onChange={setValues}
-        hidden={hasStreamsField ? [STREAMS_FIELD] : []}
+        hidden={hasStreamsField ? [STREAMS_FIELD, WEBHOOKS_FIELD] : [WEBHOOKS_FIELD]}
         idPrefix="source"
       />
 

@@ -11,7 +11,8 @@ export interface SourceConfig {
   schedule_window_days: { past: number; future: number };
   page_sizes?: Record<string, number>;
   stream_concurrency: number;
-  max_partitions: number;
+  /** Absent: sized from the key's in-flight cap. */
+  max_partitions?: number;
   page_concurrency?: number;
   /** Deepest nesting of a record (objects and lists) the source emits. */
   max_depth: number;

@@ -30,7 +30,7 @@ export interface PartitionedScan {
   parts: TimePartition[];
 }
 
-/** Response bodies one partitioned stream keeps in flight at most (characters, about bytes). */
+/** Response bodies one partitioned stream keeps in flight at most, unless told (about bytes). */
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 /** incident.io launched in 2021: no organisation has records before this. */
@@ -314,7 +314,8 @@ export async function* readPartitioned(
   let pageBytes: number | undefined = plannedPageBytes;
   const fill = () => {
     // Two pages until an answer (or planning) tells their size.
-    const bySize = pageBytes ? Math.max(1, Math.floor(IN_FLIGHT_BYTES / pageBytes)) : 2;
+    const bytes = opts.inFlightBytes?.() ?? IN_FLIGHT_BYTES;
+    const bySize = pageBytes ? Math.max(1, Math.floor(bytes / pageBytes)) : 2;
     const target = Math.min(workers(), bySize);
     while (inFlight.size < target && queue.length > 0) inFlight.add(pull(queue.shift()!));
   };

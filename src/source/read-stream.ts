@@ -7,6 +7,7 @@ import { ApiError } from '../errors';
 import type { IncidentIoClient } from '../http/client';
 import { paginate } from '../http/paginate';
 import { readPartitioned } from './partitioned-read';
+import { readOrgWide, readsOrgWide } from './org-wide-read';
 import { mapOrdered } from '../util/ordered-pool';
 import { earlierTimestamp, formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
 import type { SourceConfig } from './config';
@@ -37,12 +38,14 @@ export interface ReadStreamOptions {
   onSkippedParent?: (id: string) => void;
   /** Applied to every record before it is emitted (e.g. named custom fields). */
   transform?: (record: Record<string, unknown>) => Record<string, unknown>;
-  /** Parents whose children are fetched at once (default 8). */
-  childConcurrency?: number;
+  /** Parents whose children are fetched at once (default 8; a function is asked before each). */
+  childConcurrency?: number | (() => number);
   /** Time partitions of a backfill (streams with timePartition); 1 reads flat. */
   partitions?: number;
   /** Pages requested at once across those partitions (a function: sized once latency is known). */
   workers?: number | (() => number);
+  /** Response bodies one partitioned stream keeps in flight at most (characters, about bytes). */
+  inFlightBytes?: () => number;
 }
 
 export function clampPageSize(def: StreamDefinition, requested?: number): number | undefined {
@@ -67,6 +70,11 @@ export function readStream(
   client: IncidentIoClient,
   opts: ReadStreamOptions
 ): AsyncGenerator<SourceMessage> {
+  if (def.parent && readsOrgWide(def, opts.syncMode, opts.state)) {
+    return readOrgWide(def, opts.state, opts.now ?? Date.now, (flatDef, state) =>
+      readFlatStream(flatDef, client, { ...opts, syncMode: 'full_refresh', state })
+    );
+  }
   if (def.parent) return readChildStream(def, client, opts);
   const prior = (opts.state ?? {}) as StreamCursorState & { scan?: { parts?: unknown } };
   // A backfill (no cursor yet) of a stream that filters on created_at is paged in parallel time

@@ -88,7 +88,7 @@ export class IncidentIoSource implements SourceAdapter {
     const outer = request.signal ?? this.ctx.signal;
     const signal = runSignal(outer, stop.signal)!;
     const shared: { authFailure?: ConnectorError } = {};
-    this.streamsAtOnce = Math.max(1, Math.min(this.config.stream_concurrency, wanted.length));
+    this.streamsAtOnce = Math.max(1, Math.min(this.config.stream_concurrency ?? 16, wanted.length));
     const readers = wanted.map(
       ({ def, syncMode }) =>
         () =>
@@ -96,7 +96,7 @@ export class IncidentIoSource implements SourceAdapter {
     );
     try {
       // Several streams at once, all within the key's one limiter.
-      yield* mergeConcurrent(readers, this.config.stream_concurrency);
+      yield* mergeConcurrent(readers, this.config.stream_concurrency ?? (() => this.streamsToRead()));
     } finally {
       stop.abort();
     }
@@ -211,6 +211,15 @@ export class IncidentIoSource implements SourceAdapter {
     if (limiter.hasRouteLimit(own)) return Math.max(1, limiter.inFlightTarget(own));
     const free = [...this.reading].filter((d) => !limiter.hasRouteLimit(routeOf(d))).length;
     return Math.max(2, Math.ceil(limiter.inFlightTarget() / Math.max(1, free)));
+  }
+
+  /**
+   * Streams read at once, unless the config fixes it: enough to keep the key's in-flight target busy
+   * (a small stream keeps few requests in flight: a full bucket spent by three of them would sit
+   * unspent while its refill is lost), never fewer than 3.
+   */
+  private streamsToRead(): number {
+    return Math.max(3, Math.min(16, Math.ceil(this.client.limiter.inFlightTarget() / 4)));
   }
 
   /** Response bodies one stream keeps in flight: its part of the key's bound, scaled with the cap. */

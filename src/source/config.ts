@@ -10,7 +10,8 @@ export interface SourceConfig {
   custom_fields: 'named' | 'nested';
   schedule_window_days: { past: number; future: number };
   page_sizes?: Record<string, number>;
-  stream_concurrency: number;
+  /** Absent: follows the key's in-flight target (3 to 16). */
+  stream_concurrency?: number;
   /** Absent: sized from the key's in-flight cap. */
   max_partitions?: number;
   page_concurrency?: number;

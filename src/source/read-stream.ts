@@ -9,6 +9,7 @@ import { paginate } from '../http/paginate';
 import { readPartitioned } from './partitioned-read';
 import { readOrgWide, readsOrgWide } from './org-wide-read';
 import { mapOrdered } from '../util/ordered-pool';
+import { readAhead } from '../util/read-ahead';
 import { earlierTimestamp, formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
 import type { SourceConfig } from './config';
 import { findStream } from './streams';
@@ -213,7 +214,6 @@ async function* readChildStream(
   // Incremental children re-read only the parents changed since the cursor.
   const parentMode: SyncMode =
     opts.syncMode === 'incremental' && parentDef.cursorField && !own ? 'incremental' : 'full_refresh';
-  let pending: string[] = [];
   let emitted = 0;
   let pages = 0;
 
@@ -241,39 +241,51 @@ async function* readChildStream(
     return out;
   };
 
-  for await (const msg of readFlatStream(parentDef, client, {
-    ...opts,
-    syncMode: parentMode,
-    state: parentState,
-    limit: undefined,
-    transform: undefined,
-    onPage: undefined,
-    onTotal: undefined,
-  })) {
-    if (msg.type === 'record') {
-      pending.push(String(msg.data.id));
-      continue;
+  // One pipeline over every parent: the next parent page is fetched while the children of this one
+  // are read, and the children's requests never drain to nothing between parent pages. A state still
+  // goes out only after the children of every parent before it.
+  const parents = readAhead(
+    readFlatStream(parentDef, client, {
+      ...opts,
+      syncMode: parentMode,
+      state: parentState,
+      limit: undefined,
+      transform: undefined,
+      onPage: undefined,
+      onTotal: undefined,
+    }),
+    (msg) => msg.type === 'state'
+  );
+  type Step = { children: Record<string, unknown>[] } | { state: StreamState };
+  async function* steps(): AsyncGenerator<string | StreamState> {
+    for await (const msg of parents) {
+      if (msg.type === 'record') yield String(msg.data.id);
+      else if (msg.type === 'state') yield msg.state;
     }
-    if (msg.type !== 'state') continue;
-    for await (const children of mapOrdered(pending, opts.childConcurrency ?? 8, childrenOf)) {
-      for (const record of children) {
+  }
+  const concurrency = opts.childConcurrency ?? 8;
+  for await (const step of mapOrdered<string | StreamState, Step>(steps(), concurrency, async (item) =>
+    typeof item === 'string' ? { children: await childrenOf(item) } : { state: item }
+  )) {
+    if ('children' in step) {
+      for (const record of step.children) {
         yield { type: 'record', stream: def.name, data: record };
         emitted++;
         if (opts.limit !== undefined && emitted >= opts.limit) return;
       }
+      continue;
     }
-    pending = [];
     opts.onPage?.(++pages);
-    const parent = msg.state as StreamCursorState;
+    const parent = step.state as StreamCursorState;
     const kept = prior.cursor ? { cursor: prior.cursor } : {};
     let state: StreamCursorState;
     if (ownScan) {
       // The children's own cursor moves, as a flat scan's, once every parent was read.
       const reached = ownScan.max_seen ? earlierTimestamp(ownScan.max_seen, ownScan.started_at) : undefined;
       const cursor = laterTimestamp(prior.cursor, reached);
-      state = parent.scan ? { ...kept, parent: msg.state, scan: { ...ownScan } } : cursor ? { cursor } : {};
+      state = parent.scan ? { ...kept, parent: step.state, scan: { ...ownScan } } : cursor ? { cursor } : {};
     } else {
-      state = parent.scan ? { ...kept, parent: msg.state } : parent.cursor ? { cursor: parent.cursor } : {};
+      state = parent.scan ? { ...kept, parent: step.state } : parent.cursor ? { cursor: parent.cursor } : {};
     }
     yield { type: 'state', stream: def.name, state: state as StreamState };
   }

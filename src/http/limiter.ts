@@ -85,6 +85,8 @@ class PausedWhileQueued extends Error {}
 export interface LimiterTicket {
   /** Attempts let through on this key up to and including this one. */
   seq?: number;
+  /** Attempts let through on this attempt's route up to and including this one. */
+  routeSeq?: number;
   /** When it was let through (ms). */
   at?: number;
 }
@@ -104,6 +106,8 @@ export class KeyLimiter extends EventEmitter {
   /** The bucket's tokens as last read (reading is asynchronous, the in-flight target is not). */
   private lastTokens: number;
   private readonly lastGateTokens = new Map<string, number>();
+  /** Attempts let through per route (for corrections of a route's own limit). */
+  private readonly routeRequests = new Map<string, number>();
   private tokensReadAt = 0;
   readonly counters: LimiterCounters = {
     requests: 0,
@@ -251,9 +255,11 @@ export class KeyLimiter extends EventEmitter {
             }
             const waited = Date.now() - started;
             this.counters.requests++;
+            this.routeRequests.set(route, (this.routeRequests.get(route) ?? 0) + 1);
             this.counters.waitedMs += waited;
             if (ticket) {
               ticket.seq = this.counters.requests;
+              ticket.routeSeq = this.routeRequests.get(route);
               ticket.at = Date.now();
             }
             if (waited > 0) this.emit('wait', { route, ms: waited });
@@ -351,7 +357,14 @@ export class KeyLimiter extends EventEmitter {
         // The server counted this request and (roughly) those sent before it, not those sent since;
         // and it refilled for part of the round trip: half of it is credited, so that corrections
         // from our own traffic do not throw away refill that the server did grant.
-        const later = ticket.seq !== undefined ? this.counters.requests - ticket.seq : this.bucket.running();
+        // A route's own limit counts only that route's requests sent since: the key's other requests
+        // take nothing from it (counting them would keep the route below its burst, at its refill).
+        const later =
+          target !== this.bucket && ticket.routeSeq !== undefined
+            ? (this.routeRequests.get(route) ?? 0) - ticket.routeSeq
+            : ticket.seq !== undefined
+              ? this.counters.requests - ticket.seq
+              : this.bucket.running();
         const roundTrip = ticket.at !== undefined ? (Date.now() - ticket.at) / 1000 : 0;
         const refill = target.capacity.refillPerSecond;
         const allowed = info.remaining * this.settings.share - later + (roundTrip * refill) / 2;

@@ -154,7 +154,10 @@ export class KeyLimiter extends EventEmitter {
     return this.shared?.capacity ?? this.bucket.capacity;
   }
 
-  async currentTokens(): Promise<number> {
+  /** Tokens in the key's bucket, or (local mode) in a route's learned one when `route` has one. */
+  async currentTokens(route?: string): Promise<number> {
+    const gate = route === undefined ? undefined : this.gates.get(route);
+    if (gate) return gate.tokens();
     return this.shared ? this.shared.tokens() : this.bucket.tokens();
   }
 
@@ -203,7 +206,7 @@ export class KeyLimiter extends EventEmitter {
     const now = Date.now();
     if (now - this.tokensReadAt < 50) return;
     this.tokensReadAt = now;
-    this.currentTokens().then(
+    (this.shared ? this.shared.tokens() : this.bucket.tokens()).then(
       (t) => (this.lastTokens = t),
       () => undefined
     );

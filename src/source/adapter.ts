@@ -222,9 +222,13 @@ export class IncidentIoSource implements SourceAdapter {
     return Math.max(3, Math.min(16, Math.ceil(this.client.limiter.inFlightTarget() / 4)));
   }
 
-  /** Response bodies one stream keeps in flight: its part of the key's bound, scaled with the cap. */
+  /**
+   * Response bodies one stream keeps in flight: its part of the key's bound (scaled with the cap), a
+   * third at most, so that a stream of heavy pages (incidents, over a megabyte each) holds no more than
+   * 16 MiB at the default cap, even alone, and leaves requests in flight to the others.
+   */
   private inFlightBytes(): number {
-    return Math.floor(inFlightBytes(this.client.limiter.maxInFlight) / Math.max(1, this.reading.size));
+    return Math.floor(inFlightBytes(this.client.limiter.maxInFlight) / Math.max(3, this.reading.size));
   }
 
   /**

@@ -94,8 +94,12 @@ function withoutFilter(
   return Object.fromEntries(Object.entries(query).filter(([k]) => !k.startsWith(`${field}[`)));
 }
 
-/** Probes of one round of the search for the earliest record: sent at once. */
-const PROBES = 3;
+/**
+ * Probes of the search for the earliest record, sent at once with the first page: planning stays one
+ * round trip (a stream re-read in a loop would idle its key for each one more), and an eighth of the
+ * range is precise enough for the first partition's lower edge.
+ */
+const PROBES = 7;
 
 /**
  * A time before which no record matching `query` was created: one round of up to `probes` one-record
@@ -201,23 +205,15 @@ async function planPartitions(
   // The range starts at the cursor's window when the cursor is on the partition field itself.
   const sinceMs = def.cursorFilter === field ? parseTimestamp(opts.since) : undefined;
   const lower = sinceMs ?? parseTimestamp(opts.config.start_date) ?? EARLIEST_POSSIBLE;
+  // The search goes out with the first page rather than after it: planning is then one round trip,
+  // at the price of PROBES requests wasted on a stream of one page.
+  const search = findEarliest(def, client, query, lower, startedMs, opts.signal);
+  search.catch(() => undefined); // awaited below, or abandoned with a small stream
   const first = await firstIter.next();
   await firstIter.return(undefined);
   if (!first.done && first.value.total !== undefined) opts.onTotal?.(first.value.total);
   if (first.done || !first.value.next) return { wholeStream: first.done ? [] : first.value.records };
-  // Only a stream of more than one page searches for its earliest record: two rounds of PROBES
-  // requests narrow it to a sixteenth of the range, for 6 requests where one round of 15 took one
-  // round trip less (a read at the key's rate pays for requests, not for round trips).
-  const coarse = await findEarliest(def, client, query, lower, startedMs, opts.signal);
-  const slice = Math.ceil((startedMs - lower) / (PROBES + 1)) + DAY;
-  const earliest = await findEarliest(
-    def,
-    client,
-    query,
-    coarse,
-    Math.min(startedMs, coarse + slice),
-    opts.signal
-  );
+  const earliest = await search;
   // No total here: estimate the pages from the first page's density over the whole range, so a
   // stream of a few pages is not cut into many near-empty partitions (each costs a request).
   const times = first.value.records

@@ -9,10 +9,11 @@ export const DEFAULT_MAX_IN_FLIGHT = 48;
 export const ASSUMED_ROUND_TRIP_MS = 250;
 
 /**
- * Headroom over Little's law: round trips vary (jitter, big pages), and a spare request in flight
- * costs a queued slot while a missing one leaves budget unused.
+ * Headroom over Little's law: round trips vary (jitter, big pages, a busy event loop between an answer
+ * and the next request), and a spare request in flight costs a queued slot while a missing one leaves
+ * budget unused.
  */
-const HEADROOM = 1.5;
+const HEADROOM = 2;
 
 export interface InFlightInputs {
   /** Tokens in the key's bucket now. */

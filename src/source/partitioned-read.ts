@@ -37,7 +37,7 @@ const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
  * Pages a partition reads at least: each partition ends on a partial (or empty) page, a request that a
  * flat read would not make.
  */
-const PAGES_PER_PARTITION = 4;
+const PAGES_PER_PARTITION = 2;
 
 /** incident.io launched in 2021: no organisation has records before this. */
 const EARLIEST_POSSIBLE = Date.parse('2019-01-01T00:00:00Z');

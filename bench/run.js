@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: each figure beside a baseline measured in the same run, then bench/RESULTS.md.
-// Never part of `npm test`. Run one figure with `npm run bench -- read` (read|write|cpu|memory|sharing|redis|webhooks).
+// Never part of `npm test`. Run one figure with `npm run bench -- read`
+// (read|write|cpu|memory|sharing|redis|webhooks|real-read|real-write|full-sync).
 'use strict';
 
 const fs = require('node:fs');
@@ -322,6 +323,8 @@ async function figureRedis() {
   return run({ latencyMs: LATENCY_MS });
 }
 
+const { figureRealRead, figureRealWrite, figureFullSync } = require('./real-world');
+
 const FIGURES = {
   read: figureRead,
   write: figureWrite,
@@ -330,6 +333,9 @@ const FIGURES = {
   sharing: figureSharing,
   redis: figureRedis,
   webhooks: () => require('./webhooks').figureWebhooks({ latencyMs: LATENCY_MS }),
+  'real-read': figureRealRead,
+  'real-write': figureRealWrite,
+  'full-sync': figureFullSync,
 };
 
 async function main() {

@@ -61,6 +61,8 @@ export interface Credential {
   base_url: string;
   /** The webhook endpoint's signing secret (webhook source only); a secret like the key. */
   webhook_secret?: string;
+  /** Requests in flight on this key at most (default 48). */
+  max_in_flight?: number;
 }
 
 export interface Identity {

@@ -69,5 +69,9 @@ export function validateCredential(input: unknown): Credential {
     api_key: copy.api_key as string,
     base_url: String(copy.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
     ...(typeof copy.webhook_secret === 'string' ? { webhook_secret: copy.webhook_secret } : {}),
+    // Only when given: the schema's default would otherwise override a runtime's maxConcurrent.
+    ...(typeof (input as Record<string, unknown>).max_in_flight === 'number'
+      ? { max_in_flight: copy.max_in_flight as number }
+      : {}),
   };
 }

@@ -49,6 +49,10 @@ export class IncidentIoDestination implements DestinationAdapter {
     this.client = new IncidentIoClient(credential, ctx);
   }
 
+  /** Records in flight: the config's number, else as many as the key should have in flight now. */
+  private readonly concurrency = (): number =>
+    this.config.concurrency ?? this.client.limiter.inFlightTarget();
+
   get limiter() {
     return this.client.limiter;
   }
@@ -83,14 +87,14 @@ export class IncidentIoDestination implements DestinationAdapter {
     // Batch mode (catalog): records are prepared concurrently, in order; the runner sends.
     const runner = this.action.batch?.(actx);
     if (runner) {
-      yield* runner(mapOrdered(records, this.config.concurrency, prepareOne));
+      yield* runner(mapOrdered(records, this.concurrency, prepareOne));
       return;
     }
     // Prepare and send overlap, up to `concurrency` records in flight, results in input order. Claims
     // are taken in input order (each record waits until the records before it have taken theirs), so
     // of several records that would create the same object, the first one in the input creates it.
     let claimTurn: Promise<void> = Promise.resolve();
-    yield* mapOrdered(records, this.config.concurrency, async (raw, index) => {
+    yield* mapOrdered(records, this.concurrency, async (raw, index) => {
       const previous = claimTurn;
       let done!: () => void;
       claimTurn = new Promise<void>((resolve) => (done = resolve));

@@ -4,7 +4,8 @@ import type { MappingSpec } from './mapping';
 
 export interface DestinationConfig {
   action: string;
-  concurrency: number;
+  /** Records in flight; absent: the key's in-flight target. */
+  concurrency?: number;
   /** Deepest nesting a record may have (objects and lists). */
   max_depth: number;
   mapping?: MappingSpec;

@@ -37,7 +37,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: 'INCIDENT_IO_CONNECTOR_RATE_REFILL', description: "the bucket's refill per second (default 20)" },
   {
     name: 'INCIDENT_IO_CONNECTOR_RATE_SHARE',
-    description: "share of the key's budget this process uses, 0-1 (default 0.9)",
+    description: "share of the key's budget this process uses, 0-1 (default 1)",
   },
   {
     name: 'INCIDENT_IO_CONNECTOR_REDIS_URL',

@@ -111,7 +111,11 @@ export class IncidentIoClient {
     this.logger = ctx.logger ?? silentLogger;
     this.signal = ctx.signal;
     const registry = ctx.limiters ?? processLimiterRegistry();
-    this.limiter = registry.forKey(credential.api_key, ctx.rateLimit);
+    // The credential's cap wins over the runtime's: it is set for this key.
+    this.limiter = registry.forKey(credential.api_key, {
+      ...ctx.rateLimit,
+      ...(credential.max_in_flight !== undefined ? { maxConcurrent: credential.max_in_flight } : {}),
+    });
     const isHttps = credential.base_url.startsWith('https:');
     const agentOpts = { keepAlive: true, maxSockets: 64, maxFreeSockets: 32, scheduling: 'lifo' as const };
     this.agent = isHttps ? new https.Agent(agentOpts) : new http.Agent(agentOpts);

@@ -8,6 +8,8 @@ import type { Logger } from '../logger';
 import type { RateLimitOptions } from './rate-limit-options';
 import { keyFingerprint } from '../util/hash';
 import { sleep } from '../util/clock';
+import { DEFAULT_MAX_IN_FLIGHT, inFlightTarget } from './in-flight-target';
+import { LatencyTracker } from './latency';
 import { parseRateLimitHeaders } from './rate-limit-headers';
 import { RedisSharedBucket, type ResolvedRedisOptions, type SharedStateEvent } from './redis-bucket';
 import { checkRedisUrl } from './redis-connection';
@@ -21,19 +23,25 @@ export interface ResolvedRateLimit {
   burst: number;
   refillPerSecond: number;
   share: number;
+  /** Requests in flight on the key at most (the in-flight target's cap). */
   maxConcurrent: number;
   /** Redis mode: one bucket for every process on the key. */
   redis?: ResolvedRedisOptions;
 }
 
 export function resolveRateLimit(opts: RateLimitOptions = {}): ResolvedRateLimit {
-  const share = opts.share ?? 0.9;
+  // The whole bucket: the X-RateLimit-Remaining corrections already leave room for other clients.
+  const share = opts.share ?? 1;
   if (!(share > 0 && share <= 1)) throw new RangeError('rate limit share must be in (0, 1]');
+  const max = opts.maxConcurrent;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+    throw new RangeError('rate limit maxConcurrent must be a whole number of requests, at least 1');
+  }
   return {
     burst: opts.burst ?? INCIDENT_IO_BURST,
     refillPerSecond: opts.refillPerSecond ?? INCIDENT_IO_REFILL_PER_SECOND,
     share,
-    maxConcurrent: opts.maxConcurrent ?? 16,
+    maxConcurrent: opts.maxConcurrent ?? DEFAULT_MAX_IN_FLIGHT,
     ...(opts.redis?.url ? { redis: resolveRedis(opts.redis) } : {}),
   };
 }
@@ -78,6 +86,8 @@ class PausedWhileQueued extends Error {}
 export interface LimiterTicket {
   /** Attempts let through on this key up to and including this one. */
   seq?: number;
+  /** Attempts let through on this attempt's route up to and including this one. */
+  routeSeq?: number;
   /** When it was let through (ms). */
   at?: number;
 }
@@ -92,6 +102,14 @@ export class KeyLimiter extends EventEmitter {
   private readonly gates = new Map<string, TokenBucket>();
   private pausedUntil = 0;
   private readonly settings: ResolvedRateLimit;
+  /** Round trips of recent attempts on this key, from every client that uses it. */
+  private readonly roundTrips = new LatencyTracker();
+  /** The bucket's tokens as last read (reading is asynchronous, the in-flight target is not). */
+  private lastTokens: number;
+  private readonly lastGateTokens = new Map<string, number>();
+  /** Attempts let through per route (for corrections of a route's own limit). */
+  private readonly routeRequests = new Map<string, number>();
+  private tokensReadAt = 0;
   readonly counters: LimiterCounters = {
     requests: 0,
     throttled: 0,
@@ -106,6 +124,7 @@ export class KeyLimiter extends EventEmitter {
     this.settings = settings;
     this.logger = logger;
     const burst = Math.max(1, Math.floor(settings.burst * settings.share));
+    this.lastTokens = burst;
     const refillPerSecond = settings.refillPerSecond * settings.share;
     if (settings.redis) {
       // The hash tag keeps every key of this limiter in one Redis Cluster slot; v2 is the Redis layout.
@@ -136,8 +155,79 @@ export class KeyLimiter extends EventEmitter {
     return this.shared?.capacity ?? this.bucket.capacity;
   }
 
-  async currentTokens(): Promise<number> {
+  /** Tokens in the key's bucket, or (local mode) in a route's learned one when `route` has one. */
+  async currentTokens(route?: string): Promise<number> {
+    const gate = route === undefined ? undefined : this.gates.get(route);
+    if (gate) return gate.tokens();
     return this.shared ? this.shared.tokens() : this.bucket.tokens();
+  }
+
+  /** The most requests this key keeps in flight. */
+  get maxInFlight(): number {
+    return this.settings.maxConcurrent;
+  }
+
+  /** Typical round trip of recent attempts on this key (ms), once one was answered. */
+  get roundTripMs(): number | undefined {
+    return this.roundTrips.typicalMs;
+  }
+
+  /**
+   * How many requests the key's callers should keep in flight now (in-flight-target.ts): enough to
+   * spend the tokens available at once and then the refill at the measured round trip, at most the cap.
+   * For a route with a tighter learned limit (GET /v2/incidents: 60 a minute), the same from that
+   * route's bucket: its callers then take the route's share, and the rest of the key's goes to others.
+   */
+  inFlightTarget(route?: string): number {
+    const learned = route === undefined ? undefined : this.counters.learnedLimits[route];
+    this.readTokensSoon();
+    if (learned) {
+      return inFlightTarget({
+        tokens: this.lastGateTokens.get(route!) ?? 0,
+        refillPerSecond: learned.refillPerSecond,
+        roundTripMs: this.roundTrips.typicalMs,
+        cap: this.settings.maxConcurrent,
+      });
+    }
+    return inFlightTarget({
+      tokens: this.lastTokens,
+      refillPerSecond: this.budget.refillPerSecond,
+      roundTripMs: this.roundTrips.typicalMs,
+      cap: this.settings.maxConcurrent,
+    });
+  }
+
+  /** Whether `route` has a limit tighter than the key's (learned from X-RateLimit-Limit). */
+  hasRouteLimit(route: string): boolean {
+    return this.counters.learnedLimits[route] !== undefined;
+  }
+
+  /** Refreshes the token counts at most every 50 ms (in Redis mode a read is a round trip to Redis). */
+  private readTokensSoon(): void {
+    const now = Date.now();
+    if (now - this.tokensReadAt < 50) return;
+    this.tokensReadAt = now;
+    (this.shared ? this.shared.tokens() : this.bucket.tokens()).then(
+      (t) => (this.lastTokens = t),
+      () => undefined
+    );
+    for (const [route, gate] of this.gates) {
+      gate.tokens().then(
+        (t) => this.lastGateTokens.set(route, t),
+        () => undefined
+      );
+    }
+  }
+
+  /** Sends one attempt, noting its round trip (without the wait for a token). */
+  private async timed<T>(fn: () => Promise<T>): Promise<T> {
+    const sent = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.roundTrips.record(Date.now() - sent);
+      this.readTokensSoon();
+    }
   }
 
   /**
@@ -169,13 +259,15 @@ export class KeyLimiter extends EventEmitter {
             }
             const waited = Date.now() - started;
             this.counters.requests++;
+            this.routeRequests.set(route, (this.routeRequests.get(route) ?? 0) + 1);
             this.counters.waitedMs += waited;
             if (ticket) {
               ticket.seq = this.counters.requests;
+              ticket.routeSeq = this.routeRequests.get(route);
               ticket.at = Date.now();
             }
             if (waited > 0) this.emit('wait', { route, ms: waited });
-            return fn();
+            return this.timed(fn);
           },
           { signal }
         );
@@ -208,7 +300,7 @@ export class KeyLimiter extends EventEmitter {
             this.counters.requests++;
             this.counters.waitedMs += waited;
             if (waited > 0) this.emit('wait', { route, ms: waited });
-            return fn();
+            return this.timed(fn);
           },
           signal
         );
@@ -269,7 +361,14 @@ export class KeyLimiter extends EventEmitter {
         // The server counted this request and (roughly) those sent before it, not those sent since;
         // and it refilled for part of the round trip: half of it is credited, so that corrections
         // from our own traffic do not throw away refill that the server did grant.
-        const later = ticket.seq !== undefined ? this.counters.requests - ticket.seq : this.bucket.running();
+        // A route's own limit counts only that route's requests sent since: the key's other requests
+        // take nothing from it (counting them would keep the route below its burst, at its refill).
+        const later =
+          target !== this.bucket && ticket.routeSeq !== undefined
+            ? (this.routeRequests.get(route) ?? 0) - ticket.routeSeq
+            : ticket.seq !== undefined
+              ? this.counters.requests - ticket.seq
+              : this.bucket.running();
         const roundTrip = ticket.at !== undefined ? (Date.now() - ticket.at) / 1000 : 0;
         const refill = target.capacity.refillPerSecond;
         const allowed = info.remaining * this.settings.share - later + (roundTrip * refill) / 2;

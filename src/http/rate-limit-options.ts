@@ -4,9 +4,15 @@ export interface RateLimitOptions {
   burst?: number;
   /** Refill per second of that bucket (default 20). */
   refillPerSecond?: number;
-  /** Share of the budget this process may use, 0 < share <= 1 (default 0.9). */
+  /**
+   * Share of the budget this process may use, 0 < share <= 1 (default 1: the whole bucket; the
+   * X-RateLimit-Remaining corrections still leave other clients of the key what they use).
+   */
   share?: number;
-  /** Requests in flight per key (default 16). */
+  /**
+   * Requests in flight per key at most (default 48, or the credential's max_in_flight). Below it, the
+   * number in flight follows the tokens available, the refill rate and the measured round trip.
+   */
   maxConcurrent?: number;
   /**
    * Redis mode: every process with the same `redis.url` shares one limiter per key (its bucket,

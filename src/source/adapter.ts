@@ -23,6 +23,10 @@ import { findStream, STREAMS } from './streams';
 import { checkStates } from './state-check';
 import { nestingDepth } from '../util/nesting';
 import { readRolesOf } from '../roles';
+import { inFlightBytes } from '../http/in-flight-target';
+
+/** The limiter's name for a stream's list requests. */
+const routeOf = (def: StreamDefinition): string => `GET ${def.path}`;
 
 interface IdentityBody {
   identity: { roles: string[]; team_roles?: string[] };
@@ -32,7 +36,9 @@ export class IncidentIoSource implements SourceAdapter {
   private readonly config: SourceConfig;
   private readonly client: IncidentIoClient;
   /** Streams reading right now: they share the key's budget, so each takes a part of it. */
-  private readingStreams = 0;
+  private readonly reading = new Set<StreamDefinition>();
+  /** Streams a read asks for at once (at most stream_concurrency), for planning partitions. */
+  private streamsAtOnce = 1;
 
   constructor(
     credential: Credential,
@@ -84,6 +90,7 @@ export class IncidentIoSource implements SourceAdapter {
     const outer = request.signal ?? this.ctx.signal;
     const signal = runSignal(outer, stop.signal)!;
     const shared: { authFailure?: ConnectorError } = {};
+    this.streamsAtOnce = Math.max(1, Math.min(this.config.stream_concurrency ?? 16, wanted.length));
     const readers = wanted.map(
       ({ def, syncMode }) =>
         () =>
@@ -91,7 +98,7 @@ export class IncidentIoSource implements SourceAdapter {
     );
     try {
       // Several streams at once, all within the key's one limiter.
-      yield* mergeConcurrent(readers, this.config.stream_concurrency);
+      yield* mergeConcurrent(readers, this.config.stream_concurrency ?? (() => this.streamsToRead()));
     } finally {
       stop.abort();
     }
@@ -116,7 +123,7 @@ export class IncidentIoSource implements SourceAdapter {
       return;
     }
     yield { type: 'stream_status', stream: def.name, status: 'started' };
-    this.readingStreams++;
+    this.reading.add(def);
     let records = 0;
     let pages = 0;
     let skipped = 0;
@@ -130,8 +137,10 @@ export class IncidentIoSource implements SourceAdapter {
         limit: request.limit,
         signal,
         transform: this.transformFor(def),
-        partitions: this.config.max_partitions,
-        workers: () => this.pageConcurrency(),
+        partitions: this.partitions(),
+        workers: () => this.pageConcurrency(def),
+        childConcurrency: () => this.pageConcurrency(def),
+        inFlightBytes: () => this.inFlightBytes(),
         onPage: (p) => {
           pages = p;
         },
@@ -187,22 +196,50 @@ export class IncidentIoSource implements SourceAdapter {
         error: errorInfo(err),
       };
     } finally {
-      this.readingStreams--;
+      this.reading.delete(def);
     }
   }
 
   /**
-   * Pages one stream requests at once: enough to keep the key's refill rate busy at the observed
-   * latency (Little's law), shared by the streams read together, unless the config fixes it.
+   * Pages one stream requests at once: its part of the key's in-flight target (in-flight-target.ts),
+   * unless the config fixes it. A stream whose route has a tighter limit of its own (incidents, 60 a
+   * minute) takes that route's target, and the streams without one share the key's: a route waiting
+   * for its own tokens never holds back the others.
    */
-  private pageConcurrency(): number {
+  private pageConcurrency(def: StreamDefinition): number {
     if (this.config.page_concurrency) return this.config.page_concurrency;
-    const rate = this.client.limiter.budget.refillPerSecond;
-    const latencySeconds = (this.client.latencyMs ?? 250) / 1000;
-    // Twice Little's law: the limiter, not this count, holds the rate, so a spare page in flight
-    // costs only its memory while a missing one leaves budget unused.
-    const needed = Math.ceil((rate * latencySeconds * 2) / Math.max(1, this.readingStreams));
-    return Math.max(2, Math.min(16, needed));
+    const limiter = this.client.limiter;
+    const own = routeOf(def);
+    if (limiter.hasRouteLimit(own)) return Math.max(1, limiter.inFlightTarget(own));
+    const free = [...this.reading].filter((d) => !limiter.hasRouteLimit(routeOf(d))).length;
+    return Math.max(2, Math.ceil(limiter.inFlightTarget() / Math.max(1, free)));
+  }
+
+  /**
+   * Streams read at once, unless the config fixes it: enough to keep the key's in-flight target busy
+   * (a small stream keeps few requests in flight: a full bucket spent by three of them would sit
+   * unspent while its refill is lost), never fewer than 3.
+   */
+  private streamsToRead(): number {
+    return Math.max(3, Math.min(16, Math.ceil(this.client.limiter.inFlightTarget() / 4)));
+  }
+
+  /**
+   * Response bodies one stream keeps in flight: its part of the key's bound (scaled with the cap), a
+   * third at most, so that a stream of heavy pages (incidents, over a megabyte each) holds no more than
+   * 16 MiB at the default cap, even alone, and leaves requests in flight to the others.
+   */
+  private inFlightBytes(): number {
+    return Math.floor(inFlightBytes(this.client.limiter.maxInFlight) / Math.max(3, this.reading.size));
+  }
+
+  /**
+   * Time partitions of a backfill: the config's number, else enough for this stream's part of the
+   * key's most requests in flight, so that the first second already has that many pages to ask for.
+   */
+  private partitions(): number {
+    if (this.config.max_partitions) return this.config.max_partitions;
+    return Math.max(4, Math.ceil(this.client.limiter.maxInFlight / this.streamsAtOnce));
   }
 
   private transformFor(def: StreamDefinition) {

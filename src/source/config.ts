@@ -11,8 +11,10 @@ export interface SourceConfig {
   custom_fields: 'named' | 'nested';
   schedule_window_days: { past: number; future: number };
   page_sizes?: Record<string, number>;
-  stream_concurrency: number;
-  max_partitions: number;
+  /** Absent: follows the key's in-flight target (3 to 16). */
+  stream_concurrency?: number;
+  /** Absent: sized from the key's in-flight cap. */
+  max_partitions?: number;
   page_concurrency?: number;
   /** Deepest nesting of a record (objects and lists) the source emits. */
   max_depth: number;

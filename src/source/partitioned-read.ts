@@ -26,8 +26,14 @@ import type { StreamDefinition } from './streams/types';
 
 export type { PartitionedScan, TimePartition } from './state';
 
-/** Response bodies one partitioned stream keeps in flight at most (characters, about bytes). */
+/** Response bodies one partitioned stream keeps in flight at most, unless told (about bytes). */
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Pages a partition reads at least: each partition ends on a partial (or empty) page, a request that a
+ * flat read would not make.
+ */
+const PAGES_PER_PARTITION = 2;
 
 /** incident.io launched in 2021: no organisation has records before this. */
 const EARLIEST_POSSIBLE = Date.parse('2019-01-01T00:00:00Z');
@@ -84,16 +90,20 @@ function withoutFilter(
   return Object.fromEntries(Object.entries(query).filter(([k]) => !k.startsWith(`${field}[`)));
 }
 
-/** Probes of the search for the earliest record: sent at once, from the burst. */
-const PROBES = 15;
+/**
+ * Probes of the search for the earliest record, sent at once with the first page: planning stays one
+ * round trip (a stream re-read in a loop would idle its key for each one more), and an eighth of the
+ * range is precise enough for the first partition's lower edge.
+ */
+const PROBES = 7;
 
 /**
- * A time before which no record matching `query` was created: one round of up to PROBES one-record
+ * A time before which no record matching `query` was created: one round of up to `probes` one-record
  * pages, each asking for a record created before a probe time with a single `created_at[lte]`, all at
- * once, so the search costs one round trip (it places only the first partition's lower edge, and a
- * sixteenth of the range is precise enough). Probe times are day boundaries where the API matches by
- * day (the probe then asks up to the day before). With no record before any probe (an empty stream,
- * or one newer than every probe) it is the last probe, still at or below every record.
+ * once. The earliest record is then within one of the `probes + 1` slices of the range, starting at
+ * the time returned. Probe times are day boundaries where the API matches by day (the probe then asks
+ * up to the day before). With no record before any probe (an empty stream, or one newer than every
+ * probe) it is the last probe, still at or below every record.
  */
 export async function findEarliest(
   def: StreamDefinition,
@@ -101,7 +111,8 @@ export async function findEarliest(
   query: Record<string, string | string[]>,
   lowerMs: number,
   upperMs: number,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  probes = PROBES
 ): Promise<number> {
   const field = def.timePartition!.filter;
   const wholeDays = def.timePartition!.wholeDays === true;
@@ -123,7 +134,7 @@ export async function findEarliest(
   const units = Math.floor((upperMs - lower) / unit);
   const points = [
     ...new Set(
-      Array.from({ length: PROBES }, (_, i) => lower + Math.floor((units * (i + 1)) / (PROBES + 1)) * unit)
+      Array.from({ length: probes }, (_, i) => lower + Math.floor((units * (i + 1)) / (probes + 1)) * unit)
     ),
   ].filter((p) => p > lower);
   if (points.length === 0) return lower;
@@ -170,11 +181,15 @@ async function planPartitions(
     // Nothing yet: one open partition still reads what gets created during the scan.
     if (earliest === undefined) return open(startedMs, 1);
     const pages = Math.ceil((first.done ? 0 : (first.value.total ?? Infinity)) / (pageSize ?? 25));
-    // Two pages or more per partition: each partition ends on a partial (or empty) page.
+    // PAGES_PER_PARTITION pages or more per partition: each ends on a partial (or empty) page.
     // A one-record page, scaled: an overestimate by the envelope, so on the safe side.
     const oneRecord = first.done ? undefined : first.value.bodyLength;
     const pageBytes = oneRecord === undefined ? undefined : oneRecord * (pageSize ?? 25);
-    return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))), pageBytes);
+    return open(
+      earliest,
+      Math.max(1, Math.min(opts.partitions, Math.ceil(pages / PAGES_PER_PARTITION))),
+      pageBytes
+    );
   }
   const firstIter = paginate<Record<string, unknown>>(client, {
     path: def.path,
@@ -186,8 +201,8 @@ async function planPartitions(
   // The range starts at the cursor's window when the cursor is on the partition field itself.
   const sinceMs = def.cursorFilter === field ? parseTimestamp(opts.since) : undefined;
   const lower = sinceMs ?? parseTimestamp(opts.config.start_date) ?? EARLIEST_POSSIBLE;
-  // The search goes out with the first page rather than after it: planning is then one round trip
-  // while the bucket sits full, at the price of PROBES requests wasted on a stream of one page.
+  // The search goes out with the first page rather than after it: planning is then one round trip,
+  // at the price of PROBES requests wasted on a stream of one page.
   const search = findEarliest(def, client, query, lower, startedMs, opts.signal);
   search.catch(() => undefined); // awaited below, or abandoned with a small stream
   const first = await firstIter.next();
@@ -206,7 +221,11 @@ async function planPartitions(
     span > 0
       ? Math.ceil((((startedMs - earliest) / span) * perPage) / (pageSize ?? perPage))
       : opts.partitions;
-  return open(earliest, Math.max(1, Math.min(opts.partitions, Math.ceil(pages / 2))), first.value.bodyLength);
+  return open(
+    earliest,
+    Math.max(1, Math.min(opts.partitions, Math.ceil(pages / PAGES_PER_PARTITION))),
+    first.value.bodyLength
+  );
 }
 
 export async function* readPartitioned(
@@ -304,7 +323,8 @@ export async function* readPartitioned(
   let pageBytes: number | undefined = plannedPageBytes;
   const fill = () => {
     // Two pages until an answer (or planning) tells their size.
-    const bySize = pageBytes ? Math.max(1, Math.floor(IN_FLIGHT_BYTES / pageBytes)) : 2;
+    const bytes = opts.inFlightBytes?.() ?? IN_FLIGHT_BYTES;
+    const bySize = pageBytes ? Math.max(1, Math.floor(bytes / pageBytes)) : 2;
     const target = Math.min(workers(), bySize);
     while (inFlight.size < target && queue.length > 0) inFlight.add(pull(queue.shift()!));
   };

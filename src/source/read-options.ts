@@ -19,12 +19,14 @@ export interface ReadStreamOptions {
   onSkippedParent?: (id: string) => void;
   /** Applied to every record before it is emitted (e.g. named custom fields). */
   transform?: (record: Record<string, unknown>) => Record<string, unknown>;
-  /** Parents whose children are fetched at once (default 8). */
-  childConcurrency?: number;
+  /** Parents whose children are fetched at once (default 8; a function is asked before each). */
+  childConcurrency?: number | (() => number);
   /** Time partitions of a backfill (streams with timePartition); 1 reads flat. */
   partitions?: number;
   /** Pages requested at once across those partitions (a function: sized once latency is known). */
   workers?: number | (() => number);
+  /** Response bodies one partitioned stream keeps in flight at most (characters, about bytes). */
+  inFlightBytes?: () => number;
 }
 
 export function clampPageSize(def: StreamDefinition, requested?: number): number | undefined {

@@ -2,12 +2,14 @@
 // scan `cursor[gte] = cursor − lookback` (or filter client-side when the API cannot); the cursor only
 // moves when a scan completes, and then only to min(newest value seen, scan start), so records changed
 // during the scan are read next time. Child streams walk their parent stream and checkpoint on its pages.
-import type { SourceMessage, SyncMode } from '../contract';
+import type { SourceMessage, StreamState, SyncMode } from '../contract';
 import { ApiError } from '../errors';
 import type { IncidentIoClient } from '../http/client';
 import { paginate } from '../http/paginate';
 import { readPartitioned } from './partitioned-read';
+import { readOrgWide, readsOrgWide } from './org-wide-read';
 import { mapOrdered } from '../util/ordered-pool';
+import { readAhead } from '../util/read-ahead';
 import { formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
 import { clampPageSize, lookbackMs, type ReadStreamOptions } from './read-options';
 import { listQuery, prepareRecord } from './records';
@@ -31,6 +33,11 @@ export function readStream(
   client: IncidentIoClient,
   opts: ReadStreamOptions
 ): AsyncGenerator<SourceMessage> {
+  if (def.parent && readsOrgWide(def, opts.syncMode, opts.state)) {
+    return readOrgWide(def, opts.state, opts.now ?? Date.now, (flatDef, state) =>
+      readFlatStream(flatDef, client, { ...opts, syncMode: 'full_refresh', state })
+    );
+  }
   if (def.parent) return readChildStream(def, client, opts);
   const prior = parentStreamState(opts.state);
   // A backfill (no cursor yet) of a stream that filters on created_at is paged in parallel time
@@ -166,7 +173,6 @@ async function* readChildStream(
   // Incremental children re-read only the parents changed since the cursor.
   const parentMode: SyncMode =
     opts.syncMode === 'incremental' && parentDef.cursorField && !own ? 'incremental' : 'full_refresh';
-  let pending: string[] = [];
   let emitted = 0;
   let pages = 0;
 
@@ -194,39 +200,51 @@ async function* readChildStream(
     return out;
   };
 
-  for await (const msg of readFlatStream(parentDef, client, {
-    ...opts,
-    syncMode: parentMode,
-    state: parentState,
-    limit: undefined,
-    transform: undefined,
-    onPage: undefined,
-    onTotal: undefined,
-  })) {
-    if (msg.type === 'record') {
-      pending.push(String(msg.data.id));
-      continue;
+  // One pipeline over every parent: the next parent page is fetched while the children of this one
+  // are read, and the children's requests never drain to nothing between parent pages. A state still
+  // goes out only after the children of every parent before it.
+  const parents = readAhead(
+    readFlatStream(parentDef, client, {
+      ...opts,
+      syncMode: parentMode,
+      state: parentState,
+      limit: undefined,
+      transform: undefined,
+      onPage: undefined,
+      onTotal: undefined,
+    }),
+    (msg) => msg.type === 'state'
+  );
+  type Step = { children: Record<string, unknown>[] } | { state: StreamState };
+  async function* steps(): AsyncGenerator<string | StreamState> {
+    for await (const msg of parents) {
+      if (msg.type === 'record') yield String(msg.data.id);
+      else if (msg.type === 'state') yield msg.state;
     }
-    if (msg.type !== 'state') continue;
-    for await (const children of mapOrdered(pending, opts.childConcurrency ?? 8, childrenOf)) {
-      for (const record of children) {
+  }
+  const concurrency = opts.childConcurrency ?? 8;
+  for await (const step of mapOrdered<string | StreamState, Step>(steps(), concurrency, async (item) =>
+    typeof item === 'string' ? { children: await childrenOf(item) } : { state: item }
+  )) {
+    if ('children' in step) {
+      for (const record of step.children) {
         yield { type: 'record', stream: def.name, data: record };
         emitted++;
         if (opts.limit !== undefined && emitted >= opts.limit) return;
       }
+      continue;
     }
-    pending = [];
     opts.onPage?.(++pages);
-    const parent = msg.state as ParentStreamState;
+    const parent = step.state as ParentStreamState;
     const kept = keptCursor(prior.cursor);
     let state: ChildState;
     if (ownScan) {
       // The children's own cursor moves, as a flat scan's, once every parent was read.
       state = parent.scan
-        ? { ...kept, parent: msg.state, scan: { ...ownScan } }
+        ? { ...kept, parent: step.state, scan: { ...ownScan } }
         : endOfScan(prior.cursor, ownScan);
     } else {
-      state = parent.scan ? { ...kept, parent: msg.state } : keptCursor(parent.cursor);
+      state = parent.scan ? { ...kept, parent: step.state } : keptCursor(parent.cursor);
     }
     yield { type: 'state', stream: def.name, state };
   }

@@ -73,7 +73,7 @@ describe('LimiterRegistry', () => {
   });
 
   test('resolveRateLimit applies the share and rejects an invalid one', () => {
-    expect(resolveRateLimit({})).toMatchObject({ burst: 1200, refillPerSecond: 20, share: 0.9 });
+    expect(resolveRateLimit({})).toMatchObject({ burst: 1200, refillPerSecond: 20, share: 1 });
     const l = new KeyLimiter('fp', resolveRateLimit({ burst: 100, refillPerSecond: 10, share: 0.5 }));
     expect(l.budget).toEqual({ burst: 50, refillPerSecond: 5 });
     void l.stop();

@@ -32,13 +32,10 @@ const PAGE_SIZES = {
   incident_relationships: 1,
   incident_alerts: 1,
 };
-const PER_INCIDENT = [
-  'postmortem_documents',
-  'incident_attachments',
-  'incident_relationships',
-  'incident_alerts',
-  'incident_participants',
-];
+/** Read per incident: their lists need an incident. */
+const PER_INCIDENT = ['incident_attachments', 'incident_relationships', 'incident_participants'];
+/** Read in one list for the organisation on a full sync (the spec makes the incident filter optional). */
+const ORG_WIDE = ['postmortem_documents', 'incident_alerts'];
 
 let sim: Simulator;
 let limiters: LimiterRegistry;
@@ -222,6 +219,26 @@ describe('a full sync of every stream', () => {
       for (const r of recordsOf(full, s)) expect(deleted).not.toContain(r.incident_id ?? r.incident?.id);
     }
     expect(sim.stats().byStatus['404']).toBe(PER_INCIDENT.length * deleted.length);
+    // The organisation-wide lists leave out what belongs to a deleted incident: nothing to skip.
+    for (const s of ORG_WIDE) {
+      expect([s, full.statuses.get(s)?.skipped]).toEqual([s, undefined]);
+      for (const r of recordsOf(full, s)) expect(deleted).not.toContain(r.incident_id ?? r.incident?.id);
+    }
+  });
+
+  it('reads post-mortem documents and incident alerts for the whole organisation, not per incident', () => {
+    const byRoute = sim.stats().byRoute;
+    for (const s of ORG_WIDE) {
+      const def = STREAMS.find((d) => d.name === s)!;
+      const size = (PAGE_SIZES as Record<string, number>)[s] ?? def.pageSize!;
+      const pages = Math.max(1, Math.ceil(sim.expectedCount(s as never) / size));
+      // Pages at the size asked, and perhaps one empty page after a full last one.
+      expect([s, byRoute[`GET ${def.path}`] >= pages, byRoute[`GET ${def.path}`] <= pages + 1]).toEqual([
+        s,
+        true,
+        true,
+      ]);
+    }
   });
 
   it('custom_fields named: readable values beside the original entries', () => {

@@ -93,6 +93,10 @@ export function catalogBatch(ctx: ActionContext): BatchRunner | undefined {
   return (records) => runBatch(records, ctx);
 }
 
+/** Writes in flight: the config's number, else as many as the key should have in flight now. */
+const concurrencyOf = (ctx: ActionContext): number =>
+  ctx.config.concurrency ?? ctx.client.limiter.inFlightTarget();
+
 async function* runBatch(
   records: AsyncIterable<PreparedRecord>,
   ctx: ActionContext
@@ -292,7 +296,7 @@ async function* runBatch(
     while (queue.length > 0 && queue[0].settled !== undefined) yield count(queue.shift()!.settled!);
     if (queue.length >= MAX_HELD) flushAll();
     // Keep creates within the configured concurrency.
-    while (inFlight.size >= ctx.config.concurrency) await Promise.race(inFlight);
+    while (inFlight.size >= concurrencyOf(ctx)) await Promise.race(inFlight);
   }
   flushAll();
   while (queue.length > 0) yield count(await queue.shift()!.promise);
@@ -330,7 +334,7 @@ async function prune(
     // Spec: DELETE /v3/catalog_entries/{id} (Catalog V3#DestroyEntry) — https://docs.incident.io/api-reference/catalog-v3/destroy-entry
     const work = [...stale];
     await Promise.all(
-      Array.from({ length: Math.min(ctx.config.concurrency, work.length) }, async () => {
+      Array.from({ length: Math.min(concurrencyOf(ctx), work.length) }, async () => {
         for (let e = work.shift(); e; e = work.shift()) {
           try {
             await ctx.client.request({

@@ -296,8 +296,14 @@ export async function runRead(session: Session, opts: ReadOptions): Promise<numb
   progress.stop();
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const secs = (Date.now() - started) / 1000;
+  // Requests per record: what a sync costs in the key's budget (organisation-wide lists lower it).
+  const requests = (source as { limiter?: { counters: { requests: number } } }).limiter?.counters.requests;
+  const perRecord =
+    requests !== undefined && total > 0
+      ? ` with ${requests} requests (${(requests / total).toFixed(3)} per record)`
+      : '';
   progress.line(
-    `read ${total} records from ${streams.length} stream(s) in ${secs.toFixed(1)} s` +
+    `read ${total} records from ${streams.length} stream(s) in ${secs.toFixed(1)} s${perRecord}` +
       progress.waitSummary +
       (failed.length ? `; incomplete: ${failed.join(', ')}` : '')
   );

@@ -98,12 +98,14 @@ const perIncident = { stream: 'incidents', param: 'incident_id' };
 // Spec: GET /v1/postmortem_documents (PostmortemDocuments V1#List)
 export const postmortemDocuments: StreamDefinition = {
   name: 'postmortem_documents',
-  description: 'Post-mortem documents, per incident.',
+  description: 'Post-mortem documents of every incident.',
   docs: 'https://docs.incident.io/api-reference/postmortem-documents-v1/list',
   path: '/v1/postmortem_documents',
   recordsField: 'postmortem_documents',
   pageSize: 250,
-  parent: perIncident,
+  // "List post-mortem documents for the organisation. Results can be filtered by incident" (spec).
+  // Oldest first: documents created during the scan come at its end instead of being skipped.
+  parent: { ...perIncident, orgWide: { query: { sort_by: 'created_at_oldest_first' } } },
   primaryKey: BY_ID,
   syncModes: FULL_AND_INCREMENTAL,
 };
@@ -137,12 +139,13 @@ export const incidentRelationships: StreamDefinition = {
 // Spec: GET /v2/incident_alerts (Alerts V2#ListIncidentAlerts)
 export const incidentAlerts: StreamDefinition = {
   name: 'incident_alerts',
-  description: 'Alerts attached to incidents, per incident.',
+  description: 'Alerts attached to incidents.',
   docs: 'https://docs.incident.io/api-reference/alerts-v2/list-incident-alerts',
   path: '/v2/incident_alerts',
   recordsField: 'incident_alerts',
   pageSize: 50,
-  parent: perIncident,
+  // The incident and alert filters are optional (spec): one list for the organisation.
+  parent: { ...perIncident, orgWide: {} },
   primaryKey: BY_ID,
   syncModes: FULL_AND_INCREMENTAL,
 };

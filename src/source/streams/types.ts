@@ -41,6 +41,11 @@ export interface StreamDefinition {
      * reads the children of every parent and keeps those changed since the stream's own cursor.
      */
     ownCursor?: boolean;
+    /**
+     * The list also serves the whole organisation without `param` (the spec says so): a backfill or
+     * a full refresh reads it once, with this extra query, instead of once per parent.
+     */
+    orgWide?: { query?: Record<string, string | string[]> };
   };
   primaryKey: string[][];
   /** Field of the record the incremental cursor follows, e.g. "updated_at". */

@@ -149,7 +149,11 @@ export class TokenBucket {
     this.advance(Date.now());
     const add = this.pending;
     this.pending = 0;
-    if (add > 0) await this.limiter.incrementReservoir(add);
+    if (add > 0) {
+      const reached = (await this.limiter.incrementReservoir(add)) ?? 0;
+      // Summed fractions can pass the burst by a rounding error; the bucket never holds more.
+      if (reached > this.burst) await this.limiter.incrementReservoir(this.burst - reached);
+    }
   }
 
   async stop(): Promise<void> {

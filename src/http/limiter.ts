@@ -245,11 +245,11 @@ export class KeyLimiter extends EventEmitter {
       await this.waitWhilePaused(signal);
       const started = Date.now();
       const gate = this.gates.get(route);
-      // A learned endpoint gate is a token taken before the key's own, as octokit layers its limits.
+      // A learned endpoint gate is a token taken before the key's own, as octokit layers its limits;
+      // its job lasts until the answer, so the gate counts the request in flight as the key does.
       // Both waits end at once when the signal aborts (the queued job then sends nothing).
-      if (gate) await gate.schedule(async () => undefined, { signal });
-      try {
-        return await this.bucket.schedule(
+      const send = () =>
+        this.bucket.schedule(
           async () => {
             if (Date.now() < this.pausedUntil) {
               // A 429 paused the key while this job was queued: send nothing, keep the token(s).
@@ -271,6 +271,8 @@ export class KeyLimiter extends EventEmitter {
           },
           { signal }
         );
+      try {
+        return await (gate ? gate.schedule(send, { signal }) : send());
       } catch (e) {
         if (e instanceof PausedWhileQueued) continue;
         throw e;

@@ -282,7 +282,7 @@ export class RedisSharedBucket {
     // Requests cancelled at the end of a run may not have finished yet: what they hold is released
     // now, not left to count against every worker until it expires.
     if (this.active.size > 0 && this.conn.isReady) {
-      this.background(this.conn.client.zrem(this.keys.inflight, ...this.active));
+      this.background(this.release([...this.active]));
       this.active.clear();
     }
     // A settled call may start another (a grant that came too late is refunded): until none is left.
@@ -532,8 +532,19 @@ export class RedisSharedBucket {
     this.running--;
     this.active.delete(grant.id);
     // After stop(), the connection may be closing: stop() released every grant already.
-    if (!this.stopped) this.background(this.conn.client.zrem(this.keys.inflight, grant.id));
+    if (!this.stopped) this.background(this.release([grant.id]));
     if (this.waiters.length) void this.pump();
+  }
+
+  private release(ids: string[]): Promise<unknown> {
+    return this.conn.client.incidentIoRelease(
+      this.keys.bucket,
+      this.keys.inflight,
+      this.opts.burst,
+      this.ratePerMs,
+      this.ttlMs,
+      ...ids
+    );
   }
 
   private refund(grants: Grant[]): void {

@@ -1,6 +1,7 @@
 // The Lua side of the Redis-mode limiter: an exact continuous token bucket per key (and per learned
-// route), a cross-process 429 pause, and the in-flight set that corrections subtract. Every script
-// reads the clock from Redis (TIME), so workers on hosts with skewed clocks still share one bucket.
+// route), a cross-process 429 pause, and the in-flight set that caps the bucket and that corrections
+// subtract. Every script reads the clock from Redis (TIME), so workers on hosts with skewed clocks
+// still share one bucket.
 //
 // Keys of one API key share the hash tag {<fingerprint>} (one Redis Cluster slot):
 //   <id>:bucket        hash tokens, ts       the key's bucket (tokens may be negative: a debt)
@@ -30,6 +31,12 @@ end
 local function save(key, tokens, now, ttl)
   redis.call('HSET', key, 'tokens', string.format('%.6f', tokens), 'ts', string.format('%.3f', now))
   redis.call('PEXPIRE', key, math.ceil(ttl))
+end
+-- The key's bucket is capped at its burst less the requests in flight (every process's, expired
+-- entries dropped first): the server takes their tokens when they arrive (token-bucket.ts).
+local function busy(inflight, now)
+  redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+  return redis.call('ZCARD', inflight)
 end
 local function gate_shape(def)
   local b, r = string.match(def, '^(%S+) (%S+)$')
@@ -61,7 +68,8 @@ local now = now_ms()
 
 local init = burst
 if recent then init = 0 end
-local tokens, missing = level(KEYS[1], burst, rate, now, init)
+local cap = math.max(0, burst - busy(KEYS[5], now))
+local tokens, missing = level(KEYS[1], cap, rate, now, init)
 if debt > 0 or missing then
   tokens = math.max(tokens - debt, -burst)
   save(KEYS[1], tokens, now, ttl)
@@ -101,7 +109,6 @@ if n >= 1 then
     save(KEYS[4], gtokens - n, now, gttl)
     redis.call('PEXPIRE', KEYS[3], GATES_TTL)
   end
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
   for i = 1, n do redis.call('ZADD', KEYS[5], now + expiration, prefix .. ':' .. i) end
   redis.call('PEXPIRE', KEYS[5], math.ceil(expiration + ttl))
   return {n, 0, 0, math.floor(tokens - n), def}
@@ -124,8 +131,9 @@ const REFUND = `${PRELUDE}
 local burst, rate, ttl, def = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local n = #ARGV - 4
 local now = now_ms()
-local tokens, missing = level(KEYS[1], burst, rate, now, 0)
-if not missing then save(KEYS[1], math.min(burst, tokens + n), now, ttl) end
+local others = math.max(0, busy(KEYS[3], now) - n)
+local tokens, missing = level(KEYS[1], math.max(0, burst - others - n), rate, now, 0)
+if not missing then save(KEYS[1], math.min(burst - others, tokens + n), now, ttl) end
 if def ~= '' then
   local gburst, grate = gate_shape(def)
   if gburst then
@@ -134,6 +142,21 @@ if def ~= '' then
   end
 end
 for i = 5, #ARGV do redis.call('ZREM', KEYS[3], ARGV[i]) end
+return n
+`;
+
+/**
+ * Requests answered: the key's bucket is brought up to now while they still count as in flight, then
+ * they leave the in-flight set (so the cap rises from now on, not back to when the bucket was saved).
+ * KEYS: bucket, inflight. ARGV: burst, rate/ms, ttl ms, job ids...
+ */
+const RELEASE = `${PRELUDE}
+local burst, rate, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now = now_ms()
+local tokens, missing = level(KEYS[1], math.max(0, burst - busy(KEYS[2], now)), rate, now, 0)
+if not missing then save(KEYS[1], tokens, now, ttl) end
+local n = 0
+for i = 4, #ARGV do n = n + redis.call('ZREM', KEYS[2], ARGV[i]) end
 return n
 `;
 
@@ -199,6 +222,7 @@ return {math.floor(tokens), 0}
 export const REDIS_SCRIPTS = {
   incidentIoAcquire: { source: ACQUIRE, keys: 5 },
   incidentIoRefund: { source: REFUND, keys: 3 },
+  incidentIoRelease: { source: RELEASE, keys: 2 },
   incidentIoPause: { source: PAUSE, keys: 2 },
   incidentIoCorrect: { source: CORRECT, keys: 2 },
   incidentIoLearn: { source: LEARN, keys: 2 },

@@ -7,6 +7,12 @@
 // full for part of that tick would let a request start up to one tick early, which a server with the
 // same bucket counts as over the limit. Credit accrued in the model reaches bottleneck's reservoir on
 // the next tick, so the reservoir is never ahead of the model.
+//
+// A request in flight counts against the burst until it is answered: the server takes its token only
+// when the request arrives, and its bucket, full meanwhile, refills nothing. Capping the model at
+// burst - in flight keeps it at or below the server's bucket whatever the transit delays, so requests
+// sent apart that arrive together still find tokens (with random transit delays, a plain model ran
+// ahead of the server by the refill of one transit and was answered 429).
 import Bottleneck from 'bottleneck';
 import { CancelledError } from '../errors';
 import { abortable } from '../util/clock';
@@ -30,6 +36,8 @@ export class TokenBucket {
   private modelAt = Date.now();
   /** Refill accrued in the model that bottleneck's reservoir has not been given yet. */
   private pending = 0;
+  /** Jobs started and not settled: requests sent and not answered yet. */
+  private inFlight = 0;
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
 
@@ -76,7 +84,13 @@ export class TokenBucket {
       }
       this.advance(Date.now());
       this.model -= 1;
-      return fn();
+      this.inFlight += 1;
+      try {
+        return await fn();
+      } finally {
+        this.advance(Date.now());
+        this.inFlight -= 1;
+      }
     });
     const idle = () => {
       if (this.limiter.queued() === 0) this.timer.unref();
@@ -87,11 +101,11 @@ export class TokenBucket {
 
   /**
    * Gives back one token taken by a job that then sent nothing (it found the key paused). Never fills
-   * the bucket above its burst.
+   * the bucket above its burst less the other requests in flight (the job itself ends next).
    */
   refund(): void {
     this.advance(Date.now());
-    const back = Math.min(1, this.burst - this.model);
+    const back = Math.min(1, this.burst - Math.max(0, this.inFlight - 1) - this.model);
     if (back > 0) {
       this.model += back;
       this.pending += back;
@@ -133,11 +147,15 @@ export class TokenBucket {
     await this.lowerTo(burst);
   }
 
-  /** Moves the continuous bucket to `now`, capped at its burst; the increase is owed to the reservoir. */
+  /**
+   * Moves the continuous bucket to `now`, capped at its burst less the requests in flight (called
+   * whenever that number changes); the increase is owed to the reservoir.
+   */
   private advance(now: number): void {
     const elapsed = Math.max(0, now - this.modelAt);
     this.modelAt = Math.max(this.modelAt, now);
-    const next = Math.min(this.burst, this.model + (elapsed / 1000) * this.refillPerSecond);
+    const cap = Math.max(0, this.burst - this.inFlight);
+    const next = Math.min(cap, this.model + (elapsed / 1000) * this.refillPerSecond);
     if (next > this.model) {
       this.pending += next - this.model;
       this.model = next;

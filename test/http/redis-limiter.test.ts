@@ -114,7 +114,7 @@ function worker(sim: Simulator, limiters: LimiterRegistry, redisExtra = {}) {
   };
 }
 
-function client(s: LocalServer, key: string, limiters: LimiterRegistry, rateLimit: RateLimitOptions) {
+function client(s: { url: string }, key: string, limiters: LimiterRegistry, rateLimit: RateLimitOptions) {
   const c = new IncidentIoClient(
     { api_key: key, base_url: s.url },
     {
@@ -190,6 +190,24 @@ describe('several limiters on one key share one bucket in Redis', () => {
     expect(b.limiter.counters.redis).toMatchObject({ mode: 'redis', fallbacks: 0 });
     // The bucket lives in Redis, under the hash-tagged id, with a TTL.
     expect(await admin.pttl(`${a.limiter.id}:bucket`)).toBeGreaterThan(0);
+  });
+
+  test('two limiters, the whole bucket, transit delays of 0-150 ms: 0 responses 429', async () => {
+    // incident.io takes a token when a request arrives; the shared bucket counts every process's
+    // requests in flight against the burst until they are answered (redis-scripts.ts).
+    const bucket = { burst: 10, refillPerSecond: 50 };
+    const sim = await startSimulator({ incidents: 1, seed: 3, bucket, latencyMs: { min: 0, max: 150 } });
+    cleanups.push(() => sim.close());
+    const rateLimit = { ...bucket, redis: redisOpts() };
+    const [a, b] = [registry(), registry()].map((r) => client(sim, sim.apiKey, r, rateLimit));
+    expect(a.limiter).not.toBe(b.limiter);
+    await Promise.all([a, b].flatMap((c) => Array.from({ length: 50 }, () => c.get('/v1/severities'))));
+    const stats = sim.stats();
+    expect({ requests: stats.requests, refused: stats.byStatus['429'] ?? 0 }).toEqual({
+      requests: 100,
+      refused: 0,
+    });
+    expect(a.limiter.counters.redis).toMatchObject({ mode: 'redis', fallbacks: 0 });
   });
 
   test('two CLI processes (read and write) on one key: 0 responses 429', async () => {

@@ -225,12 +225,13 @@ export class IncidentIoSource implements SourceAdapter {
   }
 
   /**
-   * Response bodies one stream keeps in flight: its part of the key's bound (scaled with the cap), a
-   * third at most, so that a stream of heavy pages (incidents, over a megabyte each) holds no more than
-   * 16 MiB at the default cap, even alone, and leaves requests in flight to the others.
+   * Response bodies one stream keeps in flight: its part of the key's bound (scaled with the cap and
+   * the round trip), a third at most, so that a stream of heavy pages (incidents, over a megabyte each)
+   * holds no more than 16 MiB at the default cap, even alone, and leaves requests in flight to the others.
    */
   private inFlightBytes(): number {
-    return Math.floor(inFlightBytes(this.client.limiter.maxInFlight) / Math.max(3, this.reading.size));
+    const { maxInFlight, roundTripMs } = this.client.limiter;
+    return Math.floor(inFlightBytes(maxInFlight, roundTripMs) / Math.max(3, this.reading.size));
   }
 
   /**

@@ -11,6 +11,7 @@ import type { IncidentIoClient } from '../http/client';
 import { cursorNotAdvancing, paginate } from '../http/paginate';
 import { CompletionQueue } from '../util/completion-queue';
 import { formatTimestamp, laterTimestamp, parseTimestamp } from '../util/time';
+import { PartitionProgress } from './partition-progress';
 import { clampPageSize, type ReadStreamOptions } from './read-options';
 import { listQuery, prepareRecord } from './records';
 import {
@@ -228,6 +229,17 @@ async function planPartitions(
   );
 }
 
+/**
+ * Whether a record the server returned for `part` is kept there: trimmed to [from, to), so a record
+ * on a boundary belongs to the partition that starts there. A time that does not parse cannot be
+ * placed; the server matched it to this window, so it is kept rather than lost.
+ */
+export function inPartition(value: unknown, part: Pick<TimePartition, 'from' | 'to'>): boolean {
+  const t = parseTimestamp(value);
+  if (t === undefined) return true;
+  return t >= parseTimestamp(part.from)! && t < (parseTimestamp(part.to) ?? Infinity);
+}
+
 export async function* readPartitioned(
   def: StreamDefinition,
   client: IncidentIoClient,
@@ -285,6 +297,8 @@ export async function* readPartitioned(
     next?: string;
     bodyLength?: number;
   };
+  // The partition with the most records left is asked for first, so that all of them end together.
+  const progress = new PartitionProgress(field, !def.timePartition!.oldestFirst, now);
   const pull = async (part: TimePartition): Promise<PageOutcome> => {
     const iter = paginate<Record<string, unknown>>(client, {
       path: def.path,
@@ -301,13 +315,8 @@ export async function* readPartitioned(
     if (page.value.next !== undefined && page.value.next === part.after) {
       throw cursorNotAdvancing(def.path, part.after);
     }
-    // Trimmed to [from, to): a record on a boundary belongs to the partition that starts there.
-    const fromMs = parseTimestamp(part.from)!;
-    const toMs = parseTimestamp(part.to) ?? Infinity;
-    const records = page.value.records.filter((r) => {
-      const t = parseTimestamp(r[field]);
-      return t !== undefined && t >= fromMs && t < toMs && afterSince(r);
-    });
+    progress.note(part, page.value.records);
+    const records = page.value.records.filter((r) => inPartition(r[field], part) && afterSince(r));
     return { part, records, next: page.value.next, bodyLength: page.value.bodyLength };
   };
 
@@ -326,7 +335,7 @@ export async function* readPartitioned(
     const bytes = opts.inFlightBytes?.() ?? IN_FLIGHT_BYTES;
     const bySize = pageBytes ? Math.max(1, Math.floor(bytes / pageBytes)) : 2;
     const target = Math.min(workers(), bySize);
-    while (inFlight.size < target && queue.length > 0) inFlight.add(pull(queue.shift()!));
+    while (inFlight.size < target && queue.length > 0) inFlight.add(pull(progress.takeLargest(queue)!));
   };
   fill();
   while (inFlight.size > 0) {
@@ -335,8 +344,6 @@ export async function* readPartitioned(
     if (outcome.bodyLength) pageBytes = Math.max(pageBytes ?? 0, outcome.bodyLength);
     if (outcome.next) {
       outcome.part.after = outcome.next;
-      // Round robin: partitions of similar size then finish together, so the read does not end
-      // with one partition paging alone while the budget goes unused.
       queue.push(outcome.part);
     } else {
       outcome.part.done = true;

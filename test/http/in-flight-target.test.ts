@@ -39,6 +39,15 @@ describe('inFlightTarget', () => {
     expect(inFlightBytes(48)).toBe(3 * inFlightBytes(16));
   });
 
+  test('and with the round trip: pages that arrive back to back are held fewer at a time', () => {
+    const far = inFlightBytes(48, 250);
+    expect(inFlightBytes(48)).toBe(far);
+    expect(inFlightBytes(48, 1_000)).toBe(far);
+    expect(inFlightBytes(48, 125)).toBe(far / 2);
+    expect(inFlightBytes(48, 20)).toBe(far / 4);
+    expect(inFlightBytes(48, 0)).toBe(far / 4);
+  });
+
   test('48 by default, the credential’s max_in_flight otherwise', () => {
     expect(resolveRateLimit({}).maxConcurrent).toBe(DEFAULT_MAX_IN_FLIGHT);
     expect(resolveRateLimit({}).share).toBe(1);

@@ -1,7 +1,7 @@
 // Backfills paged in parallel time partitions: every record exactly once (also on a partition edge),
 // and resuming from any state emitted mid-run loses nothing.
 import plugin, { LimiterRegistry, SourceMessage, StreamState } from '../../src';
-import { readPartitioned, splitRange, windowQuery } from '../../src/source/partitioned-read';
+import { inPartition, readPartitioned, splitRange, windowQuery } from '../../src/source/partitioned-read';
 import { startSimulator, Simulator } from '../../simulator/src';
 
 const DAY = 86_400_000;
@@ -72,6 +72,18 @@ describe('time partitions', () => {
     expect(
       windowQuery('created_at', { from: '2024-01-04T10:20:30Z', to: '2024-01-06T08:00:01Z' }, true)
     ).toEqual({ 'created_at[date_range]': '2024-01-04~2024-01-06' });
+  });
+
+  it('keeps a page to its half-open window, and a record whose time does not parse where it came', () => {
+    const part = { from: '2024-01-04T00:00:00Z', to: '2024-01-07T00:00:00Z' };
+    expect(inPartition('2024-01-04T00:00:00.000Z', part)).toBe(true);
+    expect(inPartition('2024-01-06T23:59:59.999Z', part)).toBe(true);
+    // Whole-day windows bring the next partition's first day too: it is read there, not here.
+    expect(inPartition('2024-01-07T00:00:00.000Z', part)).toBe(false);
+    expect(inPartition('2024-01-03T23:59:59.999Z', part)).toBe(false);
+    expect(inPartition('2030-01-01T00:00:00Z', { from: part.from })).toBe(true);
+    // The server matched it to this window; dropping it would lose it silently.
+    for (const odd of ['yesterday', '', null, undefined, 17]) expect(inPartition(odd, part)).toBe(true);
   });
 
   it('reads every incident exactly once with pages in flight across partitions', async () => {

@@ -11,41 +11,44 @@ interface Seen {
   records: number;
   /** The time read up to: the oldest record seen (newest first) or the newest (oldest first). */
   edgeMs: number;
+  /** The partition's window, parsed once (no end: the open last partition). */
+  fromMs: number;
+  toMs?: number;
 }
 
 export class PartitionProgress {
   private readonly seen = new WeakMap<TimePartition, Seen>();
 
   constructor(
-    private readonly field: string,
     private readonly newestFirst: boolean,
     /** The end of the open last partition. */
     private readonly nowMs: () => number
   ) {}
 
-  /** Notes a page the server returned for `part` (before trimming). */
-  note(part: TimePartition, records: ReadonlyArray<Record<string, unknown>>): void {
-    const times = records
-      .map((r) => parseTimestamp(r[this.field]))
-      .filter((t): t is number => t !== undefined);
+  /**
+   * Notes a page the server returned for `part` (before trimming), by its records' times (undefined
+   * where a time does not parse).
+   */
+  note(part: TimePartition, times: ReadonlyArray<number | undefined>): void {
     const prior = this.seen.get(part);
-    const edges = prior ? [prior.edgeMs, ...times] : times;
-    if (edges.length === 0) return;
-    this.seen.set(part, {
-      records: (prior?.records ?? 0) + records.length,
-      edgeMs: this.newestFirst ? Math.min(...edges) : Math.max(...edges),
-    });
+    let edge = prior?.edgeMs;
+    for (const t of times) {
+      if (t === undefined) continue;
+      if (edge === undefined || (this.newestFirst ? t < edge : t > edge)) edge = t;
+    }
+    if (edge === undefined) return;
+    const window = prior ?? { fromMs: parseTimestamp(part.from) ?? edge, toMs: parseTimestamp(part.to) };
+    this.seen.set(part, { ...window, records: (prior?.records ?? 0) + times.length, edgeMs: edge });
   }
 
   /** Records `part` still holds, estimated; Infinity until a page of it was read. */
   remaining(part: TimePartition): number {
     const seen = this.seen.get(part);
     if (!seen) return Infinity;
-    const from = parseTimestamp(part.from) ?? seen.edgeMs;
-    const to = parseTimestamp(part.to) ?? Math.max(this.nowMs(), seen.edgeMs);
+    const to = seen.toMs ?? Math.max(this.nowMs(), seen.edgeMs);
     const [covered, left] = this.newestFirst
-      ? [to - seen.edgeMs, seen.edgeMs - from]
-      : [seen.edgeMs - from, to - seen.edgeMs];
+      ? [to - seen.edgeMs, seen.edgeMs - seen.fromMs]
+      : [seen.edgeMs - seen.fromMs, to - seen.edgeMs];
     if (left <= 0) return 0;
     return (seen.records * left) / Math.max(1, covered);
   }

@@ -234,10 +234,12 @@ async function planPartitions(
  * on a boundary belongs to the partition that starts there. A time that does not parse cannot be
  * placed; the server matched it to this window, so it is kept rather than lost.
  */
-export function inPartition(value: unknown, part: Pick<TimePartition, 'from' | 'to'>): boolean {
-  const t = parseTimestamp(value);
-  if (t === undefined) return true;
-  return t >= parseTimestamp(part.from)! && t < (parseTimestamp(part.to) ?? Infinity);
+export function partitionFilter(
+  part: Pick<TimePartition, 'from' | 'to'>
+): (t: number | undefined) => boolean {
+  const fromMs = parseTimestamp(part.from)!;
+  const toMs = parseTimestamp(part.to) ?? Infinity;
+  return (t) => t === undefined || (t >= fromMs && t < toMs);
 }
 
 export async function* readPartitioned(
@@ -298,7 +300,7 @@ export async function* readPartitioned(
     bodyLength?: number;
   };
   // The partition with the most records left is asked for first, so that all of them end together.
-  const progress = new PartitionProgress(field, !def.timePartition!.oldestFirst, now);
+  const progress = new PartitionProgress(!def.timePartition!.oldestFirst, now);
   const pull = async (part: TimePartition): Promise<PageOutcome> => {
     const iter = paginate<Record<string, unknown>>(client, {
       path: def.path,
@@ -315,8 +317,10 @@ export async function* readPartitioned(
     if (page.value.next !== undefined && page.value.next === part.after) {
       throw cursorNotAdvancing(def.path, part.after);
     }
-    progress.note(part, page.value.records);
-    const records = page.value.records.filter((r) => inPartition(r[field], part) && afterSince(r));
+    const times = page.value.records.map((r) => parseTimestamp(r[field]));
+    progress.note(part, times);
+    const inPartition = partitionFilter(part);
+    const records = page.value.records.filter((r, i) => inPartition(times[i]) && afterSince(r));
     return { part, records, next: page.value.next, bodyLength: page.value.bodyLength };
   };
 

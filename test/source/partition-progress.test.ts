@@ -4,12 +4,12 @@ import { PartitionProgress } from '../../src/source/partition-progress';
 import type { TimePartition } from '../../src/source/state';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1) + s * 1000).toISOString();
-const page = (...seconds: number[]) => seconds.map((s) => ({ created_at: at(s) }));
+const page = (...seconds: number[]) => seconds.map((s) => Date.parse(at(s)));
 const NOW = Date.UTC(2026, 0, 1) + 400_000;
 
 describe('PartitionProgress', () => {
   test('partitions not yet started go first, in queue order', () => {
-    const p = new PartitionProgress('created_at', true, () => NOW);
+    const p = new PartitionProgress(true, () => NOW);
     const a: TimePartition = { from: at(0), to: at(100) };
     const b: TimePartition = { from: at(100), to: at(200) };
     const c: TimePartition = { from: at(200) };
@@ -23,7 +23,7 @@ describe('PartitionProgress', () => {
   });
 
   test('newest first: the records left follow the part of the window not read yet', () => {
-    const p = new PartitionProgress('created_at', true, () => NOW);
+    const p = new PartitionProgress(true, () => NOW);
     const dense: TimePartition = { from: at(0), to: at(100) };
     const sparse: TimePartition = { from: at(100), to: at(200) };
     // 10 records over the last 10 s of `dense` (90 s left); 10 over the last 90 s of `sparse` (10 s left).
@@ -39,20 +39,20 @@ describe('PartitionProgress', () => {
   });
 
   test('oldest first, and an open last partition that ends now', () => {
-    const p = new PartitionProgress('created_at', false, () => NOW);
+    const p = new PartitionProgress(false, () => NOW);
     const open: TimePartition = { from: at(300) };
     p.note(open, page(300, 310, 320, 330, 340, 350, 360, 370, 380, 390));
     // 10 records over 90 s read; 10 s left until now (400 s).
     expect(p.remaining(open)).toBeCloseTo(10 / 9, 5);
   });
 
-  test('a partition read to its edge has nothing left; times that do not parse are ignored', () => {
-    const p = new PartitionProgress('created_at', true, () => NOW);
+  test('a partition read to its edge has nothing left; times that do not parse place nothing', () => {
+    const p = new PartitionProgress(true, () => NOW);
     const part: TimePartition = { from: at(0), to: at(100) };
-    p.note(part, [{ created_at: 'not a time' }, { created_at: at(0) }]);
+    p.note(part, [undefined, Date.parse(at(0))]);
     expect(p.remaining(part)).toBe(0);
     const blank: TimePartition = { from: at(0), to: at(100) };
-    p.note(blank, [{ created_at: 'not a time' }]);
+    p.note(blank, [undefined]);
     expect(p.remaining(blank)).toBe(Infinity);
   });
 });
